@@ -1,0 +1,52 @@
+"""The test cast, on a two-school tree (STYLE.md):
+
+    Sở GDĐT (province) ─┬─ UBND phường A (commune) ── Trường A (school A)
+                        └─ Trường B (school B, upper secondary, directly under the Sở)
+
+- officer: province officer at the Sở; local: commune officer at phường A;
+- principal_a: school A's principal; teacher_a: a teacher at school A with a staff record;
+- principal_b: school B's principal, the outsider for everything in school A.
+"""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from bdtx.accounts.models import Role
+from bdtx.organisations.models import UnitKind
+from bdtx.testing import make_staff, make_unit, make_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs beside the live server
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def tree(db):
+    province = make_unit("SO", "Sở Giáo dục và Đào tạo Lai Châu", kind=UnitKind.DEPARTMENT)
+    commune = make_unit("PA", "UBND phường Tân Phong", parent=province, kind=UnitKind.COMMUNE)
+    school_a = make_unit("TA", "Trường Tiểu học Tân Phong", parent=commune, levels="tieu_hoc")
+    school_b = make_unit("TB", "Trường THPT Chuyên Lê Quý Đôn", parent=province, levels="thpt")
+    return SimpleNamespace(province=province, commune=commune, school_a=school_a, school_b=school_b)
+
+
+@pytest.fixture
+def cast(tree):
+    officer = make_user("officer", role=Role.PROVINCE_OFFICER, unit=tree.province, email="officer@so.edu.vn")
+    local = make_user("local", role=Role.LOCAL_OFFICER, unit=tree.commune)
+    principal_a = make_user("principal_a", role=Role.SCHOOL_ADMIN, unit=tree.school_a)
+    teacher_a = make_user("teacher_a", role=Role.TEACHER, unit=tree.school_a, email="hoa@ta.edu.vn")
+    principal_b = make_user("principal_b", role=Role.SCHOOL_ADMIN, unit=tree.school_b)
+    member_a = make_staff(tree.school_a, "Nguyễn Thị Hoà", code="GV-A-001", user=teacher_a, citizen_id="012185000123")
+    member_b = make_staff(tree.school_b, "Trần Văn Đức", code="GV-B-001", gender="nam", citizen_id="012085000456")
+    return SimpleNamespace(
+        tree=tree, officer=officer, local=local, principal_a=principal_a, teacher_a=teacher_a,
+        principal_b=principal_b, member_a=member_a, member_b=member_b,
+    )

@@ -1,0 +1,35 @@
+"""Plain helpers that build test data with fixed defaults. No random data in tests."""
+
+import datetime as dt
+import itertools
+
+from bdtx.accounts.models import User
+from bdtx.accounts.services import grant_role
+from bdtx.organisations.models import Unit, UnitKind
+from bdtx.organisations.services import create_unit
+from bdtx.staff.models import StaffMember
+from bdtx.staff.services import create_staff
+
+_counter = itertools.count(1)
+PASSWORD = "Mật-khẩu-thử-2026"
+
+
+def make_unit(code: str, name: str | None = None, *, parent: Unit | None = None, kind: str = UnitKind.SCHOOL, levels: str = "") -> Unit:
+    return create_unit(code=code, name=name or f"Đơn vị {code}", kind=kind, parent=parent, levels=levels)
+
+
+def make_user(username: str, *, role: str | None = None, unit: Unit | None = None, email: str = "", password: str = PASSWORD) -> User:
+    user = User.objects.create_user(username=username, email=email, password=password, full_name=username)
+    if role and unit:
+        grant_role(user, role, unit)
+    return user
+
+
+def make_staff(unit: Unit, full_name: str = "Nguyễn Thị Hoà", *, code: str | None = None, user: User | None = None, **values) -> StaffMember:
+    values.setdefault("birth_date", dt.date(1985, 9, 5))
+    values.setdefault("gender", "nu")
+    member = create_staff(unit=unit, code=code or f"GV{next(_counter):06d}", full_name=full_name, **values)
+    if user is not None:
+        member.user = user
+        member.save(update_fields=["user"])
+    return member

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("bdtx.accounts.urls")),
+    path("units/", include("bdtx.organisations.urls")),
+    path("staff/", include("bdtx.staff.urls")),
+    path("imports/", include("bdtx.imports.urls")),
+    path("api/v1/", include("bdtx.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
