@@ -208,14 +208,14 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
-EMAIL_HOST = env("EMAIL_HOST")
+_email_host = env("EMAIL_HOST")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "bdtx@localhost")
-if EMAIL_HOST:
+if _email_host:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": EMAIL_HOST,
+                "host": _email_host,
                 "port": int(env("EMAIL_PORT", "587")),
                 "username": env("EMAIL_HOST_USER"),
                 "password": env("EMAIL_HOST_PASSWORD"),
@@ -226,7 +226,7 @@ if EMAIL_HOST:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 # Password reset by e-mail is offered only when a mail server is configured.
-EMAIL_CONFIGURED = bool(EMAIL_HOST) or env_bool("EMAIL_CONFIGURED")
+EMAIL_CONFIGURED = bool(_email_host) or env_bool("EMAIL_CONFIGURED")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "staff"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.staff_list, name="list"),
+    path("<int:pk>/", views.detail, name="detail"),
+]
