@@ -49,7 +49,7 @@ test: setup lint  ## set up and run the whole suite (exit non-zero on failure or
 	$(VENV)/bin/pytest
 
 messages: $(VENV)/.installed  ## refresh the Vietnamese catalogue from the source
-	$(PY) manage.py makemessages -l vi --ignore=.venv --ignore=var --no-obsolete --add-location file
+	$(PY) manage.py makemessages -l vi --ignore=.venv --ignore=var --ignore=bench --no-obsolete --add-location file
 
 bench: setup  ## run the benchmarks, one line per figure
 	$(PY) bench/run.py

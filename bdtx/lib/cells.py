@@ -49,7 +49,7 @@ def date(value: object, *, allow_future: bool = False) -> dt.date | None:
         result = _from_serial(value)
     else:
         raw = clean(value)
-        if raw.isdigit() and len(raw) <= 5:
+        if raw.isdigit() and len(raw) == 5:
             result = _from_serial(int(raw))
         elif match := _DATE_TEXT.match(raw):
             day, month, year = (int(g) for g in match.groups())
@@ -72,7 +72,8 @@ def date(value: object, *, allow_future: bool = False) -> dt.date | None:
 
 
 def _from_serial(number: float) -> dt.date | None:
-    if 1 <= number < 2958466:
+    # Serials below 10000 (before 1927) are far more likely a year or a typo than a real date here.
+    if 10000 <= number < 2958466:
         return EXCEL_EPOCH + dt.timedelta(days=int(number))
     return None
 

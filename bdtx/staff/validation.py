@@ -92,8 +92,10 @@ def citizen_id(value: object) -> str | None:
     raw = clean(value).replace(" ", "").replace(".", "")
     if not raw.isdigit():
         raise Invalid(_("“%(value)s” is not a citizen ID: it must have 12 digits only.") % {"value": clean(value)})
-    if len(raw) < 12 and (isinstance(value, int) or len(raw) >= 9):
-        raw = raw.zfill(12)  # the leading zeros of a province code like 001 are lost when typed as a number
+    if 9 <= len(raw) < 12 and not raw.startswith("0"):
+        # Every province code starts with 0, so a shorter number without it lost its leading zeros
+        # when it was typed as a number (001185000123 → 1185000123).
+        raw = raw.zfill(12)
     if len(raw) != 12:
         raise Invalid(
             _("The citizen ID must have 12 digits; “%(value)s” has %(count)d. Copy it from the card.")
