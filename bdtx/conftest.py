@@ -9,6 +9,7 @@
 """
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -25,7 +26,10 @@ def _fast_hashing(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -47,6 +51,53 @@ def cast(tree):
     member_a = make_staff(tree.school_a, "Nguyễn Thị Hoà", code="GV-A-001", user=teacher_a, citizen_id="012185000123")
     member_b = make_staff(tree.school_b, "Trần Văn Đức", code="GV-B-001", gender="nam", citizen_id="012085000456")
     return SimpleNamespace(
-        tree=tree, officer=officer, local=local, principal_a=principal_a, teacher_a=teacher_a,
-        principal_b=principal_b, member_a=member_a, member_b=member_b,
+        tree=tree,
+        officer=officer,
+        local=local,
+        principal_a=principal_a,
+        teacher_a=teacher_a,
+        principal_b=principal_b,
+        member_a=member_a,
+        member_b=member_b,
     )
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download), headless, offline-friendly."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make system` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh phone-sized or desktop page; screenshots go to var/screenshots/."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.base_url = live_server.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.shot = lambda name: page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    yield page
+    context.close()

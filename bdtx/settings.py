@@ -165,6 +165,7 @@ FORMAT_MODULE_PATH = ["bdtx.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "bdtx" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -175,7 +176,7 @@ STORAGES = {
 }
 # Uploaded files live outside the web root and are served only through views that check scope.
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = None
+MEDIA_URL = "/_private/"  # never served as such: downloads go through views that check scope
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024
@@ -223,6 +224,9 @@ if _email_host:
             },
         }
     }
+elif env_bool("BDTX_PRODUCTION"):
+    # No mail server given: the local MTA over SMTP (e-mail reset stays off unless EMAIL_CONFIGURED).
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}}
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 # Password reset by e-mail is offered only when a mail server is configured.
@@ -239,7 +243,7 @@ if env_bool("BDTX_PRODUCTION"):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -14,18 +14,24 @@ _counter = itertools.count(1)
 PASSWORD = "Mật-khẩu-thử-2026"
 
 
-def make_unit(code: str, name: str | None = None, *, parent: Unit | None = None, kind: str = UnitKind.SCHOOL, levels: str = "") -> Unit:
+def make_unit(
+    code: str, name: str | None = None, *, parent: Unit | None = None, kind: str = UnitKind.SCHOOL, levels: str = ""
+) -> Unit:
     return create_unit(code=code, name=name or f"Đơn vị {code}", kind=kind, parent=parent, levels=levels)
 
 
-def make_user(username: str, *, role: str | None = None, unit: Unit | None = None, email: str = "", password: str = PASSWORD) -> User:
+def make_user(
+    username: str, *, role: str | None = None, unit: Unit | None = None, email: str = "", password: str = PASSWORD
+) -> User:
     user = User.objects.create_user(username=username, email=email, password=password, full_name=username)
     if role and unit:
         grant_role(user, role, unit)
     return user
 
 
-def make_staff(unit: Unit, full_name: str = "Nguyễn Thị Hoà", *, code: str | None = None, user: User | None = None, **values) -> StaffMember:
+def make_staff(
+    unit: Unit, full_name: str = "Nguyễn Thị Hoà", *, code: str | None = None, user: User | None = None, **values
+) -> StaffMember:
     values.setdefault("birth_date", dt.date(1985, 9, 5))
     values.setdefault("gender", "nu")
     member = create_staff(unit=unit, code=code or f"GV{next(_counter):06d}", full_name=full_name, **values)

@@ -12,12 +12,18 @@ def client_ip(request) -> str | None:
 class SignInForm(AuthenticationForm):
     """Username or e-mail; locked for a while after repeated failures."""
 
-    username = forms.CharField(label=_("Username or e-mail"), max_length=254, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("Username or e-mail"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
 
     error_messages = {
         "invalid_login": _("Wrong username/e-mail or password. Both are case-sensitive for the password."),
         "inactive": _("This account is disabled. Ask your school or the Department to enable it."),
-        "locked": _("Too many failed sign-ins. Wait %(minutes)d minutes, or ask your principal to reset your password."),
+        "locked": _(
+            "Too many failed sign-ins. Wait %(minutes)d minutes, or ask your principal to reset your password."
+        ),
     }
 
     def clean(self):

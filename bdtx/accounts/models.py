@@ -73,3 +73,6 @@ class SignInFailure(models.Model):
     username = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%d/%m/%Y %H:%M}"

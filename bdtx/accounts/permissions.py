@@ -111,3 +111,19 @@ def _any_path(units) -> Q:
     for unit in units:
         condition |= Q(unit__path__startswith=unit.path)
     return condition
+
+
+def units_accepting_children(user) -> UnitQuerySet:
+    """Units under which this user may create or hang units: within the unit of an officer role
+    (their own unit included, since the new unit is then strictly below it); admins everywhere."""
+    if is_system_admin(user):
+        return Unit.objects.all()
+    roots = [r.unit for r in roles_of(user) if r.role in {Role.PROVINCE_OFFICER, Role.LOCAL_OFFICER}]
+    return Unit.objects.within_any(roots) if roots else Unit.objects.none()
+
+
+def can_add_unit_under(user, parent: Unit) -> bool:
+    if is_system_admin(user):
+        return True
+    officer_units = [r.unit for r in roles_of(user) if r.role in {Role.PROVINCE_OFFICER, Role.LOCAL_OFFICER}]
+    return any(parent.is_within(unit) for unit in officer_units)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import RoleAssignment, SignInFailure, User
 
@@ -50,3 +51,32 @@ def is_locked_out(username: str, ip: str | None) -> bool:
 
 def clear_failures(username: str) -> None:
     SignInFailure.objects.filter(username=username.strip().lower()).delete()
+
+
+class AccountExistsError(ValueError):
+    pass
+
+
+@transaction.atomic
+def create_account_for(member, *, by: User | None) -> tuple[User, str]:
+    """An account for a staff member without one: username = their code in lower case, role teacher at
+    their unit, a temporary password (returned once, to show) that must be changed at the first sign-in."""
+    from .models import Role
+
+    if member.user_id:
+        raise AccountExistsError(_("This person already has an account."))
+    username = member.code.lower()
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountExistsError(
+            _("The username “%(username)s” is already taken by another account. Ask the Department to link it.")
+            % {"username": username}
+        )
+    email = member.email if member.email and not User.objects.filter(email__iexact=member.email).exists() else ""
+    password = temporary_password()
+    user = User.objects.create_user(username=username, email=email, password=password, full_name=member.full_name)
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    grant_role(user, Role.TEACHER, member.unit, by=by)
+    type(member).objects.filter(pk=member.pk).update(user=user)
+    member.user = user
+    return user, password

@@ -113,3 +113,6 @@ class UnitMove(models.Model):
 
     class Meta:
         ordering = ["-moved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.old_parent} → {self.new_parent}"

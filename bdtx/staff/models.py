@@ -128,7 +128,9 @@ class StaffMember(models.Model):
         self.family_name, self.middle_name, self.given_name = split_name(self.full_name)
         self.sort_key = name_sort_key(self.family_name, self.middle_name, self.given_name)[:400]
         self.search_text = " ".join(
-            part for part in (fold(self.full_name), self.code.lower(), self.citizen_id or "", self.email.lower()) if part
+            part
+            for part in (fold(self.full_name), self.code.lower(), self.citizen_id or "", self.email.lower())
+            if part
         )[:400]
         self.citizen_id = self.citizen_id or None
 
@@ -151,10 +153,15 @@ class Assignment(models.Model):
         ordering = ["-start_date", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(start_date__lte=models.F("end_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(start_date__lte=models.F("end_date")),
                 name="assignment_dates_in_order",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} @ {self.unit_id} from {self.start_date}"
 
 
 class ChangeSource(models.TextChoices):
@@ -183,3 +190,6 @@ class StaffChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.staff_id} ({self.at:%d/%m/%Y %H:%M})"

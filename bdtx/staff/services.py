@@ -59,7 +59,9 @@ def create_staff(*, unit: Unit, by=None, source: str = ChangeSource.FORM, refere
     member = StaffMember(unit=unit, **{k: v for k, v in values.items() if k in EDITABLE_FIELDS})
     member.save()
     Assignment.objects.create(staff=member, unit=unit, position=member.position, start_date=member.joined_on)
-    changes = {name: ["", shown(name, getattr(member, name))] for name in EDITABLE_FIELDS if shown(name, getattr(member, name))}
+    changes = {
+        name: ["", shown(name, getattr(member, name))] for name in EDITABLE_FIELDS if shown(name, getattr(member, name))
+    }
     changes["unit"] = ["", unit.name]
     StaffChange.objects.create(
         staff=member, by=by, action=StaffChange.Action.CREATED, source=source, changes=changes, reference=reference
@@ -81,7 +83,9 @@ def update_staff(
     """Change a person's fields (and unit, as a transfer today). Refuses a save based on an old read."""
     current = StaffMember.objects.select_for_update().get(pk=member.pk)
     if expected_version is not None and current.version != expected_version:
-        raise StaleRecord(_("Someone else changed this record after you opened it. Reload it and make your change again."))
+        raise StaleRecord(
+            _("Someone else changed this record after you opened it. Reload it and make your change again.")
+        )
     changes = changed_fields(current, values)
     if changes:
         for name in changes:
@@ -125,4 +129,3 @@ def transfer_staff(
         reference=reference or note,
     )
     return member
-

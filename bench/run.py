@@ -1,0 +1,46 @@
+"""Runs every benchmark in bench/ and prints one line per figure: `name: value unit`.
+
+Each script builds its own data under var/bench/ (never the development database). When PostgreSQL is
+available (initdb on PATH or under /usr/lib/postgresql), a throw-away server is started on 127.0.0.1 and
+its URL is passed as BENCH_POSTGRES_URL so the scripts measure both databases."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ["import_staff.py", "staff_list.py"]
+
+
+def start_postgres() -> tuple[str, str] | None:
+    if os.environ.get("BENCH_NO_POSTGRES"):
+        return None
+    try:
+        out = subprocess.run([ROOT / "scripts" / "pg-temp", "start"], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"# PostgreSQL not started ({error}); SQLite only", file=sys.stderr)
+        return None
+    values = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if "=" in line)
+    return values["PGTEMP_DIR"], values["DATABASE_URL"]
+
+
+def main() -> int:
+    pg = start_postgres()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    if pg:
+        env["BENCH_POSTGRES_URL"] = pg[1]
+    status = 0
+    try:
+        for script in SCRIPTS:
+            result = subprocess.run([sys.executable, str(ROOT / "bench" / script)], env=env, cwd=ROOT)
+            status = status or result.returncode
+    finally:
+        if pg:
+            subprocess.run([ROOT / "scripts" / "pg-temp", "stop", pg[0]], check=False)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
