@@ -1,9 +1,168 @@
-from django.http import HttpResponse
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from bdtx.accounts import permissions
+from bdtx.accounts import services as account_services
+from bdtx.lib.excel import XLSX_CONTENT_TYPE
+
+from . import services
+from .exports import staff_workbook
+from .forms import StaffFilterForm, StaffForm, TransferForm
+from .models import StaffMember
+
+PAGE_SIZE = 50
+LIST_COLUMNS = ("full_name", "code", "birth_date", "group", "levels", "subjects", "status", "unit__name", "unit__code")
+export_log = logging.getLogger("bdtx.exports")
 
 
-def staff_list(request):  # placeholder, replaced by the staff list
-    return HttpResponse("")
+def _filtered(request):
+    """The filter form and the filtered, scoped queryset, for the list and the export alike."""
+    form = StaffFilterForm(request.GET, units=permissions.units_in_scope(request.user))
+    staff = form.apply(StaffMember.objects.visible_to(request.user))
+    return form, staff
 
 
-def detail(request, pk):  # placeholder
-    return HttpResponse("")
+@login_required
+@require_GET
+def staff_list(request):
+    """The people in the user's scope, filtered, in Vietnamese name order, 50 a page."""
+    form, staff = _filtered(request)
+    staff = staff.select_related("unit").only(*LIST_COLUMNS).order_by("sort_key", "pk")
+    page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "can_export": permissions.can_manage_staff(request.user)}
+    template = "staff/list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#rows"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def export(request):
+    """The current filtered list (same query parameters) as an .xlsx with the import columns."""
+    if not permissions.can_manage_staff(request.user):
+        raise Http404
+    form, staff = _filtered(request)
+    if form.errors:
+        raise Http404  # a unit outside the user's scope, or a malformed filter
+    handle, count = staff_workbook(staff)
+    export_log.info("user=%s exported staff filters=%s rows=%d", request.user.username, form.params(), count)
+    name = f"can-bo-giao-vien-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    member = get_object_or_404(StaffMember.objects.visible_to(request.user).select_related("unit", "user"), pk=pk)
+    manages = permissions.can_manage_unit(request.user, member.unit)
+    account = member.user
+    return render(
+        request,
+        "staff/detail.html",
+        {
+            "member": member,
+            "manages": manages,
+            "show_personal": manages or member.user_id == request.user.pk,
+            "assignments": member.assignments.select_related("unit"),
+            "changes": [(change, described(change.changes)) for change in member.changes.select_related("by")[:200]],
+            "account": account,
+            "account_roles": account.roles.select_related("unit") if account else [],
+            "can_reset": bool(account) and permissions.users_in_scope(request.user).filter(pk=account.pk).exists(),
+            "can_create_account": account is None and manages,
+        },
+    )
+
+
+def described(changes: dict) -> list[tuple[str, str, str]]:
+    """An audit entry's {field: [before, after]} with the fields' names as people read them."""
+    extra = {"unit": _("Unit"), "date": _("Date")}
+    rows = []
+    for name, (before, after) in changes.items():
+        try:
+            label = extra.get(name) or StaffMember._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:
+            label = name
+        rows.append((str(label), before, after))
+    return rows
+
+
+def _manageable(request, pk: int) -> StaffMember:
+    """The record if the user may change it: 404 outside their scope, 403 for one's own record (read-only)."""
+    member = get_object_or_404(StaffMember.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    if not permissions.can_manage_unit(request.user, member.unit):
+        raise PermissionDenied
+    return member
+
+
+@login_required
+def create(request):
+    if not permissions.can_manage_staff(request.user):
+        raise Http404
+    initial = {}
+    if code := request.GET.get("unit"):
+        initial["unit"] = permissions.manageable_units(request.user).filter(code=code).first()
+    form = StaffForm(request.POST or None, units=permissions.manageable_units(request.user), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        member = services.create_staff(unit=form.cleaned_data["unit"], by=request.user, **form.values())
+        messages.success(request, _("%(name)s has been added.") % {"name": member.full_name})
+        return redirect("staff:detail", pk=member.pk)
+    return render(request, "staff/form.html", {"form": form, "member": None})
+
+
+@login_required
+def edit(request, pk: int):
+    member = _manageable(request, pk)
+    form = StaffForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_staff(
+                member, by=request.user, expected_version=form.cleaned_data["version"], **form.values()
+            )
+        except services.StaleRecord as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The record of %(name)s has been saved.") % {"name": member.full_name})
+            return redirect("staff:detail", pk=member.pk)
+    return render(request, "staff/form.html", {"form": form, "member": member})
+
+
+@login_required
+def transfer(request, pk: int):
+    member = _manageable(request, pk)
+    form = TransferForm(request.POST or None, member=member, units=permissions.manageable_units(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.transfer_staff(member, data["unit"], on=data["on"], by=request.user, note=data["note"])
+        messages.success(
+            request, _("%(name)s now works at %(unit)s.") % {"name": member.full_name, "unit": data["unit"].name}
+        )
+        return redirect("staff:detail", pk=member.pk)
+    return render(request, "staff/transfer.html", {"form": form, "member": member})
+
+
+@login_required
+@require_POST
+def create_account(request, pk: int):
+    """An account for a person without one; the temporary password is shown once."""
+    member = _manageable(request, pk)
+    try:
+        account, password = account_services.create_account_for(member, by=request.user)
+    except account_services.AccountExistsError as error:
+        messages.error(request, str(error))
+        return redirect("staff:detail", pk=member.pk)
+    return render(
+        request, "accounts/password_reset_done_temp.html", {"account": account, "password": password, "new": True}
+    )
