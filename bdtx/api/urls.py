@@ -1,4 +1,14 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
 
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("units/", views.UnitList.as_view(), name="unit-list"),
+    path("units/<int:pk>/", views.UnitDetail.as_view(), name="unit-detail"),
+    path("staff/", views.StaffList.as_view(), name="staff-list"),
+    path("staff/<int:pk>/", views.StaffDetail.as_view(), name="staff-detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
