@@ -56,10 +56,16 @@ def staff_scope(user) -> Q:
     """A filter on StaffMember: the people in the subtrees the user manages, and their own record."""
     if getattr(user, "is_superuser", False):
         return Q()
-    condition = Q(user_id=user.pk) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
-    for unit in managed_units(user):
-        condition |= Q(unit__path__startswith=unit.path)
-    return condition
+    own = Q(user_id=user.pk) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
+    roots = managed_units(user)
+    if not roots:
+        return own
+    top_ids = [root.pk for root in roots if root.parent_id is None]
+    if top_ids and not Unit.objects.filter(parent=None).exclude(pk__in=top_ids).exists():
+        # Roles at the top of every tree there is (a province's own database): everyone is in scope.
+        return Q()
+    # unit_id IN (subtree ids) lets the database count without joining every person to their unit.
+    return own | Q(unit_id__in=Unit.objects.within_any(roots).values("pk"))
 
 
 def can_manage_staff(user) -> bool:

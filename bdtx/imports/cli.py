@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from bdtx.lib.db import refresh_statistics
 from bdtx.lib.spreadsheet import UnusableFile
 
 OK, ROW_ERRORS, UNUSABLE = 0, 1, 2
@@ -47,6 +48,8 @@ class ImportCommand(BaseCommand):
                     }
                 )
             raise CommandError(reason, returncode=UNUSABLE) from None
+        if not options["dry_run"] and (result["created"] or result["updated"]):
+            refresh_statistics()
         if options["json"]:
             self._print_json(result)
         else:

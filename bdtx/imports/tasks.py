@@ -13,6 +13,7 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bdtx.lib.db import refresh_statistics
 from bdtx.lib.spreadsheet import UnusableFile
 from bdtx.organisations import importing as unit_importing
 from bdtx.staff import importing as staff_importing
@@ -122,6 +123,7 @@ def run_apply(job_id: int) -> None:
                     )
                 else:
                     unit_importing.apply_units(plan, by=job.uploaded_by)
+            refresh_statistics()
         except UnusableFile as error:
             _fail(job, str(error))
             return

@@ -20,14 +20,14 @@ class UnitChoiceField(forms.ModelChoiceField):
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("empty_label", _("— choose a unit —"))
         super().__init__(queryset.order_by("path"), **kwargs)
-        # One query decides the widget and, when the units are few, also serves the options and the lookup.
-        few = list(self.queryset[: SELECT_LIMIT + 1])
+        # A light query decides the widget; only when the units are few are they loaded for the options.
         self._by_code: dict[str, Unit] | None = None
-        if len(few) > SELECT_LIMIT:
+        if self.queryset[SELECT_LIMIT : SELECT_LIMIT + 1].exists():
             self.widget = forms.TextInput(attrs={"placeholder": _("unit code"), "autocomplete": "off"})
             if not self.help_text:
                 self.help_text = _("Type the unit code, as shown on the unit page.")
         else:
+            few = list(self.queryset)
             self._by_code = {unit.code: unit for unit in few}
             self.choices = [("", self.empty_label or "")] + [(u.code, self.label_from_instance(u)) for u in few]
 

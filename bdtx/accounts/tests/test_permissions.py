@@ -1,7 +1,8 @@
 from bdtx.accounts import permissions
 from bdtx.accounts.models import Role
 from bdtx.staff.models import StaffMember
-from bdtx.testing import make_user
+from bdtx.organisations.models import UnitKind
+from bdtx.testing import make_staff, make_unit, make_user
 
 
 def visible_codes(user):
@@ -52,3 +53,10 @@ def test_a_role_at_an_inactive_unit_gives_no_reach(cast):
     principal = type(cast.principal_a).objects.get(pk=cast.principal_a.pk)  # fresh, no cached roles
     assert visible_codes(principal) == []
     assert Role.SCHOOL_ADMIN in dict(Role.choices)
+
+
+def test_a_province_officer_does_not_see_another_province_in_the_same_database(cast):
+    other = make_unit("SO2", "Sở GDĐT Điện Biên", kind=UnitKind.DEPARTMENT)
+    make_staff(make_unit("DB-T1", parent=other), "Quàng Văn Dũng", code="GV-DB-001", gender="nam")
+    officer = type(cast.officer).objects.get(pk=cast.officer.pk)
+    assert visible_codes(officer) == ["GV-A-001", "GV-B-001"]
