@@ -19,7 +19,7 @@ class SignInForm(AuthenticationForm):
     )
 
     error_messages = {
-        "invalid_login": _("Wrong username/e-mail or password. Both are case-sensitive for the password."),
+        "invalid_login": _("Wrong username/e-mail or password. The password is case-sensitive."),
         "inactive": _("This account is disabled. Ask your school or the Department to enable it."),
         "locked": _(
             "Too many failed sign-ins. Wait %(minutes)d minutes, or ask your principal to reset your password."

@@ -31,7 +31,7 @@ def test_sign_in_by_email_in_any_case(client, cast):
 def test_a_wrong_password_gets_a_clear_message(client, cast):
     response = sign_in(client, "principal_a", "wrong")
     assert response.status_code == 200
-    assert "Wrong username/e-mail or password" in response.content.decode()
+    assert "Sai tên đăng nhập/e-mail hoặc mật khẩu" in response.content.decode()
 
 
 def test_too_many_failures_lock_the_account_even_for_the_right_password(client, cast):
@@ -39,7 +39,7 @@ def test_too_many_failures_lock_the_account_even_for_the_right_password(client, 
         sign_in(client, "principal_a", "wrong")
     response = sign_in(client, "principal_a")
     assert response.status_code == 200
-    assert "Too many failed sign-ins. Wait 15 minutes" in response.content.decode()
+    assert "Đăng nhập sai quá nhiều lần. Hãy chờ 15 phút" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -55,7 +55,7 @@ def test_a_principal_resets_a_teachers_password_which_must_then_be_changed(clien
     response = client.get(reverse("staff:list"))
     assert response.status_code == 302 and response.url == CHANGE
     page = client.get(CHANGE)
-    assert "You signed in with a temporary password. You must choose your own password" in page.content.decode()
+    assert "Bạn đã đăng nhập bằng mật khẩu tạm thời. Hãy đặt mật khẩu của riêng bạn" in page.content.decode()
 
     response = client.post(
         CHANGE, {"old_password": password, "new_password1": "Giáo-viên-2026!", "new_password2": "Giáo-viên-2026!"}

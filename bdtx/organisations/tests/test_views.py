@@ -80,9 +80,9 @@ def test_the_unit_form_explains_bad_input(client, cast):
     url = reverse("organisations:create", args=[cast.tree.commune.pk])
     response = client.post(url, {"code": "TA", "name": " ", "kind": "school", "parent": "TB"})
     errors = response.context["form"].errors
-    assert errors["code"] == ["The code “TA” is already used by another unit. Choose another."]
+    assert errors["code"] == ["Mã “TA” đã được dùng cho đơn vị khác. Hãy chọn mã khác."]
     assert errors["name"]
-    assert "No unit with the code “TB” among your units" in errors["parent"][0]
+    assert "Không có đơn vị nào có mã “TB” trong các đơn vị của bạn" in errors["parent"][0]
 
 
 def test_editing_a_parent_moves_the_unit_and_records_the_move(client, cast):
@@ -112,4 +112,4 @@ def test_a_unit_cannot_become_its_own_ancestor(client, cast, parent):
     data = {"code": "PA", "name": "UBND phường Tân Phong", "kind": "commune", "parent": parent, "active": "on"}
     response = client.post(reverse("organisations:edit", args=[commune.pk]), data)
     assert response.status_code == 200
-    assert "No unit with the code" in response.context["form"].errors["parent"][0]
+    assert "Không có đơn vị nào có mã" in response.context["form"].errors["parent"][0]

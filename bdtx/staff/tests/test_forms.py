@@ -44,10 +44,10 @@ def test_the_form_reads_values_like_the_import(cast):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("birth_date", "1985", "“1985” is not a date. Type it as dd/mm/yyyy, for example 05/09/1985."),
-        ("citizen_id", "12345", "The citizen ID must have 12 digits; “12345” has 5. Copy it from the card."),
-        ("full_name", "Nguyễn Văn 2", "A name cannot contain digits: “Nguyễn Văn 2”."),
-        ("birth_date", "05/09/2020", "a member of staff must be at least 18. Check the year of birth."),
+        ("birth_date", "1985", "“1985” không phải là ngày. Hãy nhập theo dạng dd/mm/yyyy, ví dụ 05/09/1985."),
+        ("citizen_id", "12345", "Số CCCD phải có 12 chữ số; “12345” có 5 chữ số. Hãy chép lại số từ thẻ CCCD."),
+        ("full_name", "Nguyễn Văn 2", "Họ tên không được chứa chữ số: “Nguyễn Văn 2”."),
+        ("birth_date", "05/09/2020", "cán bộ, giáo viên phải từ 18 tuổi trở lên. Hãy kiểm tra lại năm sinh."),
     ],
 )
 def test_each_bad_value_gets_its_message_on_its_field(cast, field, value, message):

@@ -77,7 +77,7 @@ def test_a_unit_outside_the_scope_is_a_clear_filter_error_not_a_leak(client, cas
     client.force_login(cast.principal_b)
     response = client.get(LIST, {"unit": "TA"})
     assert response.status_code == 200
-    assert "No unit with the code “TA” among your units" in response.content.decode()
+    assert "Không có đơn vị nào có mã “TA” trong các đơn vị của bạn" in response.content.decode()
     assert names(response) == ["Trần Văn Đức"]
 
 
@@ -175,11 +175,11 @@ def test_the_form_says_which_field_is_wrong_and_how_to_fix_it(client, cast):
     )
     form = response.context["form"]
     assert response.status_code == 200
-    assert form.errors["birth_date"] == ["“31/02/1990” is not a real date (day 31, month 2). Type it as dd/mm/yyyy."]
-    assert "is not a Vietnamese phone number" in form.errors["phone"][0]
-    assert form.errors["email"] == ["“mai@” is not an e-mail address (name@example.com)."]
-    assert "Another person already has the staff code “GV-A-001”" in form.errors["code"][0]
-    assert "No unit with the code “TB” among your units" in form.errors["unit"][0]
+    assert form.errors["birth_date"] == ["“31/02/1990” không phải là ngày có thật (ngày 31, tháng 2). Hãy nhập theo dạng dd/mm/yyyy."]
+    assert "không phải là số điện thoại Việt Nam" in form.errors["phone"][0]
+    assert form.errors["email"] == ["“mai@” không phải là địa chỉ e-mail (dạng ten@example.com)."]
+    assert "Mã định danh “GV-A-001” đã thuộc về người khác" in form.errors["code"][0]
+    assert "Không có đơn vị nào có mã “TB” trong các đơn vị của bạn" in form.errors["unit"][0]
     assert not StaffMember.objects.filter(full_name="Lê Thị Mai").exists()
 
 
@@ -187,10 +187,10 @@ def test_cross_field_rules_are_attached_to_their_field(client, cast):
     client.force_login(cast.principal_a)
     response = client.post(reverse("staff:create"), form_data(citizen_id="012085000999", birth_date="12/03/1990"))
     errors = response.context["form"].errors["citizen_id"]
-    assert any("does not match a woman born in 1990" in e for e in errors)
-    assert any("must be the last two digits of the birth year (1990)" in e for e in errors)
+    assert any("không khớp với giới tính nữ, sinh năm 1990" in e for e in errors)
+    assert any("phải là hai chữ số cuối của năm sinh (1990)" in e for e in errors)
     response = client.post(reverse("staff:create"), form_data(citizen_id="012185000123", birth_date="05/09/1985"))
-    assert "Another person already has the citizen ID 012185000123" in response.context["form"].errors["citizen_id"][0]
+    assert "Số CCCD 012185000123 đã thuộc về người khác" in response.context["form"].errors["citizen_id"][0]
 
 
 def test_editing_writes_one_audit_entry_with_before_and_after(client, cast):
@@ -214,7 +214,7 @@ def test_the_edit_form_refuses_a_stale_version(client, cast):
     client.post(reverse("staff:edit", args=[member.pk]), form_data(member, subjects="Âm nhạc"))
     response = client.post(reverse("staff:edit", args=[member.pk]), stale)
     assert response.status_code == 200
-    assert "Someone else changed this record after you opened it" in response.content.decode()
+    assert "Người khác đã sửa hồ sơ này sau khi bạn mở. Hãy tải lại trang" in response.content.decode()
     member.refresh_from_db()
     assert member.subjects == "Âm nhạc"
 
@@ -232,11 +232,11 @@ def test_a_transfer_refuses_the_same_unit_and_units_outside_the_scope(client, ca
     client.force_login(cast.principal_a)
     url = reverse("staff:transfer", args=[cast.member_a.pk])
     response = client.post(url, {"unit": "TA", "on": "01/09/2025"})
-    assert "already at Trường Tiểu học Tân Phong" in response.context["form"].errors["unit"][0]
+    assert "Người này đang công tác tại Trường Tiểu học Tân Phong" in response.context["form"].errors["unit"][0]
     response = client.post(url, {"unit": "TB", "on": "1/13/2025"})
     form = response.context["form"]
-    assert "No unit with the code “TB”" in form.errors["unit"][0]
-    assert "is not a real date" in form.errors["on"][0]
+    assert "Không có đơn vị nào có mã “TB”" in form.errors["unit"][0]
+    assert "không phải là ngày có thật" in form.errors["on"][0]
 
 
 # --- accounts from the record ------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def test_a_principal_creates_an_account_for_a_person_without_one(client, cast):
     assert account.staff_member == member
     assert password in response.content.decode()
     response = client.post(reverse("staff:create-account", args=[member.pk]), follow=True)
-    assert "This person already has an account." in response.content.decode()
+    assert "Người này đã có tài khoản." in response.content.decode()
 
 
 def test_a_created_account_signs_in_and_must_change_its_password(client, cast):
