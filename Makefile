@@ -1,6 +1,7 @@
 # bdtx developer menu. `make run` and `make test` do all their own set-up on a fresh machine.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,8 +17,8 @@ help:  ## list the targets
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Cần Python >= 3.12 (PATH hoặc pyenv) / Python >= 3.12 not found"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(PY) -m pip install --quiet -r requirements-dev.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	@touch $@
 
 system:  ## install the Debian packages the project uses (gettext, Chromium, fonts) when missing
