@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator, validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,20 @@ from .text import clean, header_key
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_TEXT = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+_CHOICE_SEPARATORS = re.compile(r"[,;/+]")
+_PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
+_PHONE = re.compile(r"0[35789]\d{8}|02\d{9}")
+# The common shape of an address (dot-atom local part of plain letters, digits and _ + -; a host name with
+# Django's own domain pattern): every address it matches, validate_email accepts too. Anything else goes
+# through validate_email itself, so what is accepted and refused is exactly Django's rule.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*@"
+    + EmailValidator.hostname_re
+    + EmailValidator.domain_re
+    + EmailValidator.tld_no_fqdn_re,
+    re.IGNORECASE,
+)
 
 
 class Invalid(ValueError):
@@ -24,7 +38,17 @@ class Invalid(ValueError):
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not clean(value))
+    if value is None:
+        return True
+    if value.__class__ is not str:
+        return isinstance(value, str) and not clean(value)
+    stripped = value.strip()
+    # A first non-space character that is not an invisible one makes the cell non-blank, as clean() would say.
+    if not stripped:
+        return True
+    if stripped[0] not in _INVISIBLE:
+        return False
+    return not clean(value)
 
 
 def text(value: object, *, max_length: int) -> str:
@@ -32,7 +56,9 @@ def text(value: object, *, max_length: int) -> str:
     if isinstance(value, float) and value.is_integer():
         result = str(int(value))
     if len(result) > max_length:
-        raise Invalid(_("Too long: at most %(max)d characters (this has %(count)d).") % {"max": max_length, "count": len(result)})
+        raise Invalid(
+            _("Too long: at most %(max)d characters (this has %(count)d).") % {"max": max_length, "count": len(result)}
+        )
     return result
 
 
@@ -61,11 +87,15 @@ def date(value: object, *, allow_future: bool = False) -> dt.date | None:
             year, month, day = (int(g) for g in match.groups()[:3])
             result = _make_date(year, month, day, raw)
         else:
-            raise Invalid(_("“%(value)s” is not a date. Type it as dd/mm/yyyy, for example 05/09/1985.") % {"value": raw})
+            raise Invalid(
+                _("“%(value)s” is not a date. Type it as dd/mm/yyyy, for example 05/09/1985.") % {"value": raw}
+            )
     if result is None:
         raise Invalid(_("“%(value)s” is not a date. Type it as dd/mm/yyyy, for example 05/09/1985.") % {"value": value})
     if not allow_future and result > timezone.localdate():
-        raise Invalid(_("%(date)s is in the future. Check the day, month and year.") % {"date": result.strftime("%d/%m/%Y")})
+        raise Invalid(
+            _("%(date)s is in the future. Check the day, month and year.") % {"date": result.strftime("%d/%m/%Y")}
+        )
     if result.year < 1900:
         raise Invalid(_("%(date)s is too early. Check the year.") % {"date": result.strftime("%d/%m/%Y")})
     return result
@@ -95,14 +125,17 @@ def choice(value: object, aliases: Mapping[str, str], *, label_list: Iterable[st
     key = header_key(value)
     if key in aliases:
         return aliases[key]
-    raise Invalid(_("“%(value)s” is not one of: %(choices)s.") % {"value": clean(value), "choices": ", ".join(label_list)})
+    raise Invalid(
+        _("“%(value)s” is not one of: %(choices)s.") % {"value": clean(value), "choices": ", ".join(label_list)}
+    )
 
 
 def choices(value: object, aliases: Mapping[str, str], *, label_list: Iterable[str]) -> str:
     """Several of a list separated by commas, semicolons or slashes; stored as sorted codes."""
     if is_blank(value):
         return ""
-    codes = [choice(part, aliases, label_list=label_list) for part in re.split(r"[,;/+]", clean(value)) if clean(part)]
+    parts = _CHOICE_SEPARATORS.split(clean(value))
+    codes = [choice(part, aliases, label_list=label_list) for part in parts if clean(part)]
     return ",".join(sorted(set(codes), key=list(dict.fromkeys(aliases.values())).index))
 
 
@@ -125,14 +158,14 @@ def phone(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    digits = re.sub(r"[\s.\-()]", "", clean(value))
+    digits = _PHONE_PUNCTUATION.sub("", clean(value))
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
     if digits.isdigit() and len(digits) in (9, 10) and not digits.startswith("0"):
         digits = "0" + digits  # typed as a number, the leading zero was lost
-    if re.fullmatch(r"0[35789]\d{8}", digits) or re.fullmatch(r"02\d{9}", digits):
+    if _PHONE.fullmatch(digits):
         return digits
     raise Invalid(
         _("“%(value)s” is not a Vietnamese phone number. Type 10 digits starting with 0 (e.g. 0912345678).")
@@ -144,6 +177,8 @@ def email(value: object) -> str:
     if is_blank(value):
         return ""
     address = clean(value).lower()
+    if len(address) <= 320 and _PLAIN_EMAIL.fullmatch(address):
+        return address
     try:
         validate_email(address)
     except ValidationError:

@@ -6,12 +6,16 @@ person or CCCD twice, a CCCD that belongs to someone else. Writes are in bulk (1
 and leave the same audit trail as services.create_staff / update_staff / transfer_staff."""
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, partial
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import connections, models, router, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,10 +26,13 @@ from bdtx.organisations.models import Unit
 
 from .models import Assignment, ChangeSource, StaffChange, StaffGroup, StaffMember, Status
 from .services import EDITABLE_FIELDS, changed_fields, shown
-from .validation import COLUMN_BY_FIELD, COLUMNS, cross_field_problems
+from .validation import COLUMN_BY_FIELD, COLUMNS, cross_field_problems_on
 
 BATCH = 2000
 LOOKUP_BATCH = 5000
+# Above this share of the registry, the people of a file are found by reading the whole table once rather
+# than by code in chunks (one plain scan beats dozens of IN (…5000 codes…) queries).
+FULL_SCAN_SHARE = 0.25
 DERIVED_FIELDS = ["full_name", "family_name", "middle_name", "given_name", "sort_key", "search_text", "citizen_id"]
 
 Progress = Callable[[int, int], None]
@@ -93,37 +100,50 @@ CACHED_FIELDS = {
 
 
 class RowValidator:
-    """validation.validate_row, with the parse of repeating cells remembered (the same rules and messages)."""
+    """validation.validate_row, with the parse of repeating cells remembered and today's date read once
+    (the same rules and messages)."""
 
-    def __init__(self) -> None:
-        self.cache: dict[str, dict] = {name: {} for name in CACHED_FIELDS}
+    def __init__(self, today: dt.date | None = None) -> None:
+        self.today = today or timezone.localdate()
+        # (field, header, parse, required, {cell: (value, message)} for the columns whose cells repeat)
+        self.columns = [
+            (c.field, c.header, c.parse, c.required, {} if c.field in CACHED_FIELDS else None) for c in COLUMNS
+        ]
+
+    @staticmethod
+    def _read(parse, required: bool, cell: object) -> tuple[object, str | None]:
+        try:
+            value = parse(cell)
+        except Invalid as error:
+            return None, str(error)
+        if required and (value is None or value == ""):
+            return None, _("This column is required. Fill it in.")
+        return value, None
 
     def __call__(self, raw: dict[str, object]) -> tuple[dict[str, object], list[tuple[str, str]]]:
         values: dict[str, object] = {}
         errors: list[tuple[str, str]] = []
-        for column in COLUMNS:
-            if column.field not in raw:
+        read = self._read
+        for name, header, parse, required, memo in self.columns:
+            if name not in raw:
                 continue
-            cell = raw[column.field]
-            cache = self.cache.get(column.field)
-            key = (type(cell), cell)
-            if cache is not None and key in cache:
-                ok, value = cache[key]
+            cell = raw[name]
+            if memo is None:
+                value, message = read(parse, required, cell)
             else:
-                try:
-                    ok, value = True, column.parse(cell)
-                except Invalid as error:
-                    ok, value = False, str(error)
-                if cache is not None:
-                    cache[key] = (ok, value)
-            if not ok:
-                errors.append((column.header, value))
-                continue
-            if column.required and (value is None or value == ""):
-                errors.append((column.header, _("This column is required. Fill it in.")))
-                continue
-            values[column.field] = value
-        errors.extend(cross_field_problems(values))
+                # Text cells by their text; others with their type too (1, 1.0 and True are equal keys).
+                key = cell if cell.__class__ is str else (cell.__class__, cell)
+                found = memo.get(key)
+                if found is None:
+                    found = memo[key] = read(parse, required, cell)
+                value, message = found
+            if message is None:
+                values[name] = value
+            else:
+                errors.append((header, message))
+        problems = cross_field_problems_on(values, self.today)
+        if problems:
+            errors.extend(problems)
         return values, errors
 
 
@@ -147,6 +167,11 @@ def check_staff(
     table: spreadsheet.Table, *, user=None, default_unit: str = "", progress: Progress | None = None
 ) -> StaffPlan:
     """Validate every row; nothing is written. Errors are reported for every row, not just the first."""
+    with spreadsheet.gc_paused():
+        return _check_staff(table, user=user, default_unit=default_unit, progress=progress)
+
+
+def _check_staff(table: spreadsheet.Table, *, user, default_unit: str, progress: Progress | None) -> StaffPlan:
     outcome = Outcome()
     plan = StaffPlan(outcome)
     units = _units_for(user)
@@ -211,19 +236,14 @@ def check_staff(
         if progress and done % 1000 == 0:
             progress(done, total)
 
-    existing = _load_by(
-        StaffMember.objects.values("pk", "unit_id", *EDITABLE_FIELDS), "code", [v["code"] for _n, v in parsed]
-    )
-    owners = _load_by(
-        StaffMember.objects.values("pk", "code", "citizen_id"),
-        "citizen_id",
-        [v["citizen_id"] for _n, v in parsed if v.get("citizen_id")],
-    )
+    existing, owners = _load_existing(first_row_of_code, first_row_of_cccd)
     in_scope = None if user is None else {unit.pk for unit in units.values()}
+    unit_at = RECORD_FIELDS.index("unit_id")
+    compared = [(name, RECORD_FIELDS.index(name)) for name in EDITABLE_FIELDS]
     for number, values in parsed:
-        member = existing.get(values["code"])
+        stored = existing.get(values["code"])
         cccd = values.get("citizen_id")
-        if cccd and cccd in owners and owners[cccd].code != values["code"]:
+        if cccd and cccd in owners and owners[cccd] != values["code"]:
             outcome.error(
                 number,
                 cccd_header,
@@ -234,7 +254,7 @@ def check_staff(
                 % {"cccd": cccd},
             )
             continue
-        if member is not None and in_scope is not None and member.unit_id not in in_scope:
+        if stored is not None and in_scope is not None and stored[unit_at] not in in_scope:
             outcome.error(
                 number,
                 code_header,
@@ -246,16 +266,16 @@ def check_staff(
             )
             continue
         unit = units[values["unit_code"]]
-        values = _with_defaults(values, creating=member is None)
-        if member is None:
+        values = _with_defaults(values, creating=stored is None)
+        if stored is None:
             plan.creates.append((number, values, unit))
             continue
-        changes = changed_fields(member, values)
-        new_unit = unit if unit.pk != member.unit_id else None
-        if changes or new_unit:
-            plan.updates.append((member, values, changes, new_unit))
-        else:
+        new_unit = unit if unit.pk != stored[unit_at] else None
+        if not new_unit and not _differs(stored, values, compared):
             outcome.unchanged += 1
+            continue
+        member = Record(zip(RECORD_FIELDS, stored, strict=True))
+        plan.updates.append((member, values, changed_fields(member, values), new_unit))
     if progress:
         progress(total, total)
     if outcome.errors:
@@ -279,13 +299,45 @@ class Record(dict):
     __getattr__ = dict.__getitem__
 
 
-def _load_by(qs, field_name: str, keys: list[str]) -> dict[str, Record]:
-    # Plain rows, not model instances: 100,000 of them load in a second.
-    found: dict[str, Record] = {}
-    for chunk in _chunks(sorted(set(keys)), LOOKUP_BATCH):
-        for row in qs.filter(**{f"{field_name}__in": chunk}):
-            found[row[field_name]] = Record(row)
-    return found
+RECORD_FIELDS = ("pk", "unit_id", *EDITABLE_FIELDS)
+_EDITABLE = frozenset(EDITABLE_FIELDS)
+
+
+def _load_existing(codes, cccds) -> tuple[dict[str, tuple], dict[str, str]]:
+    """({code: stored values in RECORD_FIELDS order} for the codes of the file,
+    {citizen ID: code of its holder} for its citizen IDs). Plain tuples, not model instances."""
+    code_at, cccd_at = RECORD_FIELDS.index("code"), RECORD_FIELDS.index("citizen_id")
+    rows = StaffMember.objects.order_by().values_list(*RECORD_FIELDS)
+    existing: dict[str, tuple] = {}
+    owners: dict[str, str] = {}
+    if not codes:
+        return existing, owners
+    if len(codes) >= LOOKUP_BATCH and len(codes) >= FULL_SCAN_SHARE * StaffMember.objects.count():
+        for row in rows.iterator(chunk_size=LOOKUP_BATCH):
+            if row[code_at] in codes:
+                existing[row[code_at]] = row
+            if row[cccd_at] is not None and row[cccd_at] in cccds:
+                owners[row[cccd_at]] = row[code_at]
+        return existing, owners
+    for chunk in _chunks(sorted(codes), LOOKUP_BATCH):
+        for row in rows.filter(code__in=chunk):
+            existing[row[code_at]] = row
+    for chunk in _chunks(sorted(cccds), LOOKUP_BATCH):
+        for code, cccd in StaffMember.objects.order_by().filter(citizen_id__in=chunk).values_list("code", "citizen_id"):
+            owners[cccd] = code
+    return existing, owners
+
+
+def _differs(stored: tuple, values: dict, compared: list[tuple[str, int]]) -> bool:
+    """Whether services.changed_fields would find a change (the same comparison, without building it)."""
+    for name, at in compared:
+        if name in values:
+            before, after = stored[at], values[name]
+            if name == "citizen_id":
+                before, after = before or None, after or None
+            if before != after:
+                return True
+    return False
 
 
 def _with_defaults(values: dict, *, creating: bool) -> dict:
@@ -301,60 +353,18 @@ def _with_defaults(values: dict, *, creating: bool) -> dict:
     return values
 
 
-@transaction.atomic
 def apply_staff(plan: StaffPlan, *, by=None, source: str = ChangeSource.COMMAND, reference: str = "") -> Outcome:
     """Write a checked plan: creates, updates and transfers in bulk, each with its StaffChange (the same
     records services.create_staff / update_staff / transfer_staff leave)."""
     if plan.outcome.errors:
         raise ValueError("a plan with errors cannot be applied")
-    now, today = timezone.now(), timezone.localdate()
-    by_id = by.pk if by is not None else None
-    shown_cached = _ShownCache()
-    for chunk in _chunks(plan.creates, BATCH):
-        members = []
-        for _number, values, unit in chunk:
-            member = _New(**{k: v for k, v in values.items() if k in EDITABLE_FIELDS})
-            member.__dict__.setdefault("email", "")
-            member.__dict__.setdefault("citizen_id", None)
-            StaffMember.derive(member)  # the same name parts, sort key and search text as save()
-            member.unit_id = unit.pk
-            member.created_at = member.updated_at = now
-            members.append(member)
-        _insert(StaffMember, [m.__dict__ for m in members])
-        ids = dict(StaffMember.objects.filter(code__in=[m.code for m in members]).values_list("code", "pk"))
-        stays, trail = [], []
-        for member, (_number, _values, unit) in zip(members, chunk, strict=True):
-            staff_id = ids[member.code]
-            stays.append(
-                {
-                    "staff_id": staff_id,
-                    "unit_id": unit.pk,
-                    "position": getattr(member, "position", ""),
-                    "start_date": getattr(member, "joined_on", None),
-                }
-            )
-            changes = {}
-            for name in EDITABLE_FIELDS:
-                text = shown_cached(name, getattr(member, name, None))
-                if text:
-                    changes[name] = ["", text]
-            changes["unit"] = ["", unit.name]
-            trail.append(
-                {
-                    "staff_id": staff_id,
-                    "at": now,
-                    "by_id": by_id,
-                    "action": StaffChange.Action.CREATED,
-                    "source": source,
-                    "changes": changes,
-                    "reference": reference,
-                }
-            )
-        _insert(Assignment, stays)
-        _insert(StaffChange, trail)
-
-    for chunk in _chunks(plan.updates, BATCH):
-        _update_chunk(chunk, by=by, source=source, reference=reference, now=now, today=today)
+    with spreadsheet.gc_paused(), transaction.atomic(using=router.db_for_write(StaffMember)):
+        now, today = timezone.now(), timezone.localdate()
+        create = _Creator(by=by, source=source, reference=reference, now=now)
+        for chunk in _chunks(plan.creates, BATCH):
+            create(chunk)
+        for chunk in _chunks(plan.updates, BATCH):
+            _update_chunk(chunk, by=by, source=source, reference=reference, now=now, today=today)
     return plan.outcome
 
 
@@ -365,52 +375,202 @@ class _New:
         self.__dict__.update(values)
 
 
-class _ShownCache:
-    """services.shown, remembered for the values that repeat (labels, levels)."""
+class _Rows:
+    """Rows for one table written with plain INSERTs: the columns, and each field's default and converter to
+    the database's form (what the ORM would send, through the backend's own adapters)."""
+
+    def __init__(self, model, connection, *, prepared: frozenset[str] = frozenset()) -> None:
+        """`prepared`: fields whose values are given already in the database's form."""
+        self.connection = connection
+        self.table = connection.ops.quote_name(model._meta.db_table)
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        self.placeholders = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        self.pick = itemgetter(*self.defaults)
+        self.converters = []  # (index, converter) of the fields whose values need adapting
+        for index, f in enumerate(self.fields):
+            if f.attname in prepared:
+                continue
+            if isinstance(f, models.JSONField):
+                self.converters.append((index, partial(f.get_db_prep_save, connection=connection)))
+            elif f.get_internal_type() in {"DateField", "DateTimeField"}:
+                # Dates repeat (birth dates, the one `now`): adapt each distinct value once.
+                self.converters.append((index, cache(partial(f.get_db_prep_save, connection=connection))))
+
+    def row(self, values: dict) -> list:
+        """The row for {attname: value}; a field not given gets its default."""
+        row = list(self.pick(self.defaults | values))
+        for index, convert in self.converters:
+            if row[index] is not None:
+                row[index] = convert(row[index])
+        return row
+
+    def insert(self, rows: list[list]) -> None:
+        """INSERT with executemany (COPY on PostgreSQL): the ORM's per-object work is most of a bulk_create's
+        time at this size. Constraints, defaults and foreign-key checks apply as to any INSERT."""
+        if not rows:
+            return
+        if self.connection.vendor == "postgresql":
+            # Django's psycopg cursors bind parameters on the client and send a statement a row; COPY on a
+            # plain psycopg cursor of the same connection (and transaction) streams the rows, adapted by
+            # the connection's own adapters.
+            import psycopg
+
+            self.connection.ensure_connection()
+            sql = f"COPY {self.table} ({self.columns}) FROM STDIN"
+            with psycopg.Cursor(self.connection.connection) as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        with self.connection.cursor() as cursor:
+            cursor.executemany(self._sql(), rows)
+
+    def insert_returning(self, rows: list[list], key: str, name: str) -> list[tuple]:
+        """INSERT the rows and return (key, name) of each: with RETURNING where the database has it and
+        takes it on a multi-row INSERT (SQLite ≥ 3.35), else by looking the keys up after."""
+        if not rows:
+            return []
+        quoted = self.connection.ops.quote_name
+        if self.connection.vendor == "postgresql" or not self.connection.features.can_return_rows_from_bulk_insert:
+            self.insert(rows)
+            at = [f.attname for f in self.fields].index(key)
+            keys = [row[at] for row in rows]
+            found: list[tuple] = []
+            sql = f"SELECT {quoted(key)}, {quoted(name)} FROM {self.table} WHERE {quoted(key)} "
+            with self.connection.cursor() as cursor:
+                if self.connection.vendor == "postgresql":
+                    cursor.execute(sql + "= ANY(%s)", [keys])
+                    return cursor.fetchall()
+                for chunk in _chunks(keys, 500):
+                    cursor.execute(sql + "IN (" + ", ".join(["%s"] * len(chunk)) + ")", chunk)
+                    found.extend(cursor.fetchall())
+            return found
+        limit = self.connection.features.max_query_params or 2**16 - 1
+        size = max(1, min(BATCH, limit // len(self.fields)))
+        returned: list[tuple] = []
+        with self.connection.cursor() as cursor:
+            for chunk in _chunks(rows, size):
+                cursor.execute(
+                    self._sql(len(chunk)) + f" RETURNING {quoted(key)}, {quoted(name)}",
+                    list(chain.from_iterable(chunk)),
+                )
+                returned.extend(cursor.fetchall())
+        return returned
+
+    def _sql(self, rows: int = 1) -> str:
+        return f"INSERT INTO {self.table} ({self.columns}) VALUES " + ", ".join([self.placeholders] * rows)
+
+
+_json_text = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str
+
+
+def _json_parameter(connection) -> Callable[[str], object] | None:
+    """How to send JSON text that json.dumps made as the audit trail's `changes`, where the backend's own
+    adapting is json.dumps (SQLite: the text itself; PostgreSQL: a Jsonb of it); None elsewhere."""
+    if StaffChange._meta.get_field("changes").encoder is not None:
+        return None
+    if type(connection.ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value:
+        return str
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return partial(Jsonb, dumps=str)  # Django sends Jsonb(value, dumps=json.dumps)
+    return None
+
+
+class _ChangesJson:
+    """json.dumps({field: ["", text], …}) of a new person's audit entry, from pieces that are encoded once
+    for the values that repeat. The same text as json.dumps (its default separators, ASCII escapes)."""
 
     def __init__(self) -> None:
-        self.cache: dict = {}
+        self.pieces: dict[tuple[str, str], str] = {}
 
-    def __call__(self, name: str, value: object) -> str:
-        if name in CACHED_FIELDS:
-            key = (name, type(value), value)
-            if key not in self.cache:
-                self.cache[key] = shown(name, value)
-            return self.cache[key]
-        return shown(name, value)
+    def __call__(self, changes: dict[str, list[str]]) -> str:
+        pieces = []
+        for name, (before, after) in changes.items():
+            key = (name, after)
+            piece = self.pieces.get(key) if name in CACHED_FIELDS or name == "unit" else None
+            if piece is None:
+                if before.__class__ is str and after.__class__ is str:
+                    piece = f"{_json_text(name)}: [{_json_text(before)}, {_json_text(after)}]"
+                else:
+                    piece = f"{json.dumps(name)}: {json.dumps([before, after])}"
+                if name in CACHED_FIELDS or name == "unit":
+                    self.pieces[key] = piece
+            pieces.append(piece)
+        return "{" + ", ".join(pieces) + "}"
 
 
-def _insert(model, rows: list[dict]) -> None:
-    """INSERT many rows at once with executemany: the ORM's per-object work is most of a bulk_create's time
-    at this size. Missing columns get the field's default; values go through the backend's adapters."""
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    plan = []
-    for f in fields:
-        default = f.get_default()
-        if isinstance(f, models.JSONField):
-            convert = partial(f.get_db_prep_save, connection=connection)
-        elif f.get_internal_type() in {"DateField", "DateTimeField"}:
-            # Dates repeat (birth dates, the one `now`): adapt each distinct value once.
-            convert = cache(partial(f.get_db_prep_save, connection=connection))
-        else:
-            convert = None
-        plan.append((f.attname, default, convert))
-    params = []
-    for row in rows:
-        values = []
-        for attname, default, convert in plan:
-            value = row.get(attname, default)
-            values.append(convert(value) if convert is not None and value is not None else value)
-        params.append(values)
-    with connection.cursor() as cursor:
-        for batch in _chunks(params, BATCH):
-            cursor.executemany(sql, batch)
+class _Creator:
+    """Writes new people in chunks: the record, the first stay and the CREATED audit entry of each, as
+    services.create_staff does, with what repeats from row to row worked out once per import."""
+
+    def __init__(self, *, by, source: str, reference: str, now: dt.datetime) -> None:
+        self.connection = connection = connections[router.db_for_write(StaffMember)]
+        parameter, as_text = _json_parameter(connection), _ChangesJson()
+        self.as_text = (lambda changes: parameter(as_text(changes))) if parameter else None
+        self.people, self.stays = _Rows(StaffMember, connection), _Rows(Assignment, connection)
+        self.trail = _Rows(StaffChange, connection, prepared=frozenset({"changes"} if self.as_text else ()))
+        self.by_id = by.pk if by is not None else None
+        self.source, self.reference, self.now = source, reference, now
+        # services.shown of each field, remembered per value for the fields whose values repeat
+        self.shown = [(name, {} if name in CACHED_FIELDS else None) for name in EDITABLE_FIELDS]
+        self.trail_fixed = {
+            "at": now,
+            "by_id": self.by_id,
+            "action": StaffChange.Action.CREATED,
+            "source": source,
+            "reference": reference,
+        }
+
+    def __call__(self, chunk: list[tuple[int, dict, Unit]]) -> None:
+        now, as_text, trail_fixed = self.now, self.as_text, self.trail_fixed
+        members, rows = [], []
+        for _number, values, unit in chunk:
+            member = _New(**{k: v for k, v in values.items() if k in _EDITABLE})
+            member.__dict__.setdefault("email", "")
+            member.__dict__.setdefault("citizen_id", None)
+            StaffMember.derive(member)  # the same name parts, sort key and search text as save()
+            member.unit_id = unit.pk
+            member.created_at = member.updated_at = now
+            members.append(member)
+            rows.append(self.people.row(member.__dict__))
+        ids = dict(self.people.insert_returning(rows, "code", "id"))
+        stay_rows, trail_rows = [], []
+        for member, (_number, _values, unit) in zip(members, chunk, strict=True):
+            attributes = member.__dict__
+            staff_id = ids[member.code]
+            stay_rows.append(
+                self.stays.row(
+                    {
+                        "staff_id": staff_id,
+                        "unit_id": unit.pk,
+                        "position": attributes.get("position", ""),
+                        "start_date": attributes.get("joined_on"),
+                    }
+                )
+            )
+            changes = {}
+            for name, memo in self.shown:
+                value = attributes.get(name)
+                if memo is None:
+                    text = shown(name, value)
+                else:
+                    key = value if value.__class__ is str else (value.__class__, value)
+                    text = memo.get(key)
+                    if text is None:
+                        text = memo[key] = shown(name, value)
+                if text:
+                    changes[name] = ["", text]
+            changes["unit"] = ["", unit.name]
+            trail_rows.append(
+                self.trail.row(
+                    trail_fixed | {"staff_id": staff_id, "changes": as_text(changes) if as_text else changes}
+                )
+            )
+        self.stays.insert(stay_rows)
+        self.trail.insert(trail_rows)
 
 
 def _update_chunk(chunk, *, by, source: str, reference: str, now: dt.datetime, today: dt.date) -> None:

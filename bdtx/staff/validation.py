@@ -4,10 +4,10 @@ COLUMNS lists the spreadsheet columns of CONTRACTS.md (headers are part of the c
 in Vietnamese); validate_row() reads one row and checks the rules that join several fields."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 import yaml
 from django.utils import timezone
@@ -67,11 +67,11 @@ LABELS = {
 }
 # The label each code is written back as (export, template drop-downs).
 CODE_LABELS = {
-    "gender": dict(zip([Gender.MALE, Gender.FEMALE], LABELS["gender"])),
-    "group": dict(zip([StaffGroup.TEACHER, StaffGroup.MANAGER, StaffGroup.EMPLOYEE], LABELS["group"])),
-    "levels": dict(zip([c.value for c in Level], LABELS["levels"])),
-    "qualification": dict(zip([c.value for c in Qualification], LABELS["qualification"])),
-    "status": dict(zip([c.value for c in Status], LABELS["status"])),
+    "gender": dict(zip([Gender.MALE, Gender.FEMALE], LABELS["gender"], strict=True)),
+    "group": dict(zip([StaffGroup.TEACHER, StaffGroup.MANAGER, StaffGroup.EMPLOYEE], LABELS["group"], strict=True)),
+    "levels": dict(zip([c.value for c in Level], LABELS["levels"], strict=True)),
+    "qualification": dict(zip([c.value for c in Qualification], LABELS["qualification"], strict=True)),
+    "status": dict(zip([c.value for c in Status], LABELS["status"], strict=True)),
 }
 
 MIN_AGE, MAX_WORKING_AGE = 18, 65
@@ -123,8 +123,12 @@ def citizen_id_problems(number: str, birth_date: dt.date | None, gender: str) ->
                     "The 4th digit of the citizen ID (%(digit)d) does not match a %(gender)s born in %(year)d "
                     "(it should be %(expected)d). Check the number, the gender and the date of birth."
                 )
-                % {"digit": digit, "gender": _("man") if gender == Gender.MALE else _("woman"),
-                   "year": birth_date.year, "expected": expected[gender]}
+                % {
+                    "digit": digit,
+                    "gender": _("man") if gender == Gender.MALE else _("woman"),
+                    "year": birth_date.year,
+                    "expected": expected[gender],
+                }
             )
         elif not gender and digit not in expected.values():
             problems.append(
@@ -159,7 +163,9 @@ def _choice(aliases, key):
 def _name(value: object) -> str:
     name = tidy_name(value)
     if len(name) > 120:
-        raise Invalid(_("Too long: at most %(max)d characters (this has %(count)d).") % {"max": 120, "count": len(name)})
+        raise Invalid(
+            _("Too long: at most %(max)d characters (this has %(count)d).") % {"max": 120, "count": len(name)}
+        )
     if any(ch.isdigit() for ch in name):
         raise Invalid(_("A name cannot contain digits: “%(value)s”.") % {"value": name})
     return name
@@ -177,21 +183,46 @@ COLUMNS: list[Column] = [
     Column("Giới tính", "gender", _choice(GENDERS, "gender"), labels=LABELS["gender"], note="Nam hoặc Nữ"),
     Column("Số CCCD", "citizen_id", citizen_id, note="12 chữ số; nhập dạng văn bản để giữ số 0 đầu"),
     Column("Dân tộc", "ethnicity", lambda v: cells.text(v, max_length=40), note="Ví dụ Kinh, Thái, Mông"),
-    Column("Mã đơn vị", "unit_code", lambda v: cells.text(v, max_length=40), required=True, note="Mã đơn vị đang công tác"),
-    Column("Chức vụ", "position", lambda v: cells.text(v, max_length=80), note="Ví dụ Hiệu trưởng, Tổ trưởng, Giáo viên"),
-    Column("Nhóm", "group", _choice(GROUPS, "group"), labels=LABELS["group"], note="Giáo viên / Cán bộ quản lý / Nhân viên"),
-    Column("Cấp học", "levels", lambda v: cells.choices(v, LEVELS, label_list=LABELS["levels"]),
-           note="Một hoặc nhiều, cách nhau bởi dấu phẩy: Mầm non, Tiểu học, THCS, THPT, GDTX"),
+    Column(
+        "Mã đơn vị", "unit_code", lambda v: cells.text(v, max_length=40), required=True, note="Mã đơn vị đang công tác"
+    ),
+    Column(
+        "Chức vụ", "position", lambda v: cells.text(v, max_length=80), note="Ví dụ Hiệu trưởng, Tổ trưởng, Giáo viên"
+    ),
+    Column(
+        "Nhóm", "group", _choice(GROUPS, "group"), labels=LABELS["group"], note="Giáo viên / Cán bộ quản lý / Nhân viên"
+    ),
+    Column(
+        "Cấp học",
+        "levels",
+        lambda v: cells.choices(v, LEVELS, label_list=LABELS["levels"]),
+        note="Một hoặc nhiều, cách nhau bởi dấu phẩy: Mầm non, Tiểu học, THCS, THPT, GDTX",
+    ),
     Column("Môn dạy", "subjects", lambda v: cells.text(v, max_length=200), note="Ví dụ Toán, Ngữ văn"),
-    Column("Trình độ đào tạo", "qualification", _choice(QUALIFICATIONS, "qualification"), labels=LABELS["qualification"],
-           note="Trình độ cao nhất"),
-    Column("Hạng chức danh", "professional_title", lambda v: cells.text(v, max_length=60), note="Ví dụ Hạng II hoặc V.07.03.28"),
+    Column(
+        "Trình độ đào tạo",
+        "qualification",
+        _choice(QUALIFICATIONS, "qualification"),
+        labels=LABELS["qualification"],
+        note="Trình độ cao nhất",
+    ),
+    Column(
+        "Hạng chức danh",
+        "professional_title",
+        lambda v: cells.text(v, max_length=60),
+        note="Ví dụ Hạng II hoặc V.07.03.28",
+    ),
     Column("Cốt cán", "is_core", cells.yes_no, labels=LABELS["is_core"], note="Có hoặc Không"),
     Column("Điện thoại", "phone", cells.phone, note="10 chữ số, bắt đầu bằng 0"),
     Column("Email", "email", cells.email),
     Column("Ngày vào ngành", "joined_on", cells.date, note="dd/mm/yyyy"),
-    Column("Tình trạng", "status", _choice(STATUSES, "status"), labels=LABELS["status"],
-           note="Đang làm việc / Chuyển đi / Nghỉ hưu / Nghỉ việc; để trống là Đang làm việc"),
+    Column(
+        "Tình trạng",
+        "status",
+        _choice(STATUSES, "status"),
+        labels=LABELS["status"],
+        note="Đang làm việc / Chuyển đi / Nghỉ hưu / Nghỉ việc; để trống là Đang làm việc",
+    ),
 ]
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 
@@ -219,27 +250,47 @@ def validate_row(raw: dict[str, object]) -> tuple[dict[str, object], list[tuple[
 
 def cross_field_problems(values: dict[str, object]) -> list[tuple[str, str]]:
     """Rules across fields: the CCCD against birth date and gender; ages; joining after birth."""
+    return cross_field_problems_on(values, timezone.localdate())
+
+
+def cross_field_problems_on(values: dict[str, object], today: dt.date) -> list[tuple[str, str]]:
+    """cross_field_problems() with ages counted on `today` (an import reads the date once, not once a row)."""
     problems: list[tuple[str, str]] = []
     birth = values.get("birth_date")
     if values.get("citizen_id"):
         header = COLUMN_BY_FIELD["citizen_id"].header
         problems += [(header, m) for m in citizen_id_problems(values["citizen_id"], birth, values.get("gender", ""))]
     if isinstance(birth, dt.date):
-        age = _age(birth, timezone.localdate())
+        age = _age(birth, today)
         header = COLUMN_BY_FIELD["birth_date"].header
         if age < MIN_AGE:
-            problems.append((header, _("Aged %(age)d: a member of staff must be at least %(min)d. Check the year of birth.")
-                             % {"age": age, "min": MIN_AGE}))
+            problems.append(
+                (
+                    header,
+                    _("Aged %(age)d: a member of staff must be at least %(min)d. Check the year of birth.")
+                    % {"age": age, "min": MIN_AGE},
+                )
+            )
         elif age > MAX_WORKING_AGE and values.get("status", Status.WORKING) in ("", Status.WORKING):
-            problems.append((header, _(
-                "Aged %(age)d and still working: past working age. Check the year of birth, or set the status "
-                "to Nghỉ hưu."
-            ) % {"age": age}))
+            problems.append(
+                (
+                    header,
+                    _(
+                        "Aged %(age)d and still working: past working age. Check the year of birth, or set the status "
+                        "to Nghỉ hưu."
+                    )
+                    % {"age": age},
+                )
+            )
         joined = values.get("joined_on")
         if isinstance(joined, dt.date) and _age(birth, joined) < 15:
-            problems.append((COLUMN_BY_FIELD["joined_on"].header,
-                             _("Joined the sector at %(age)d years old. Check this date and the date of birth.")
-                             % {"age": _age(birth, joined)}))
+            problems.append(
+                (
+                    COLUMN_BY_FIELD["joined_on"].header,
+                    _("Joined the sector at %(age)d years old. Check this date and the date of birth.")
+                    % {"age": _age(birth, joined)},
+                )
+            )
     return problems
 
 

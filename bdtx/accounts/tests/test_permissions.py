@@ -1,7 +1,7 @@
 from bdtx.accounts import permissions
 from bdtx.accounts.models import Role
-from bdtx.staff.models import StaffMember
 from bdtx.organisations.models import UnitKind
+from bdtx.staff.models import StaffMember
 from bdtx.testing import make_staff, make_unit, make_user
 
 

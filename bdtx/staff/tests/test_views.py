@@ -175,7 +175,9 @@ def test_the_form_says_which_field_is_wrong_and_how_to_fix_it(client, cast):
     )
     form = response.context["form"]
     assert response.status_code == 200
-    assert form.errors["birth_date"] == ["“31/02/1990” không phải là ngày có thật (ngày 31, tháng 2). Hãy nhập theo dạng dd/mm/yyyy."]
+    assert form.errors["birth_date"] == [
+        "“31/02/1990” không phải là ngày có thật (ngày 31, tháng 2). Hãy nhập theo dạng dd/mm/yyyy."
+    ]
     assert "không phải là số điện thoại Việt Nam" in form.errors["phone"][0]
     assert form.errors["email"] == ["“mai@” không phải là địa chỉ e-mail (dạng ten@example.com)."]
     assert "Mã định danh “GV-A-001” đã thuộc về người khác" in form.errors["code"][0]
