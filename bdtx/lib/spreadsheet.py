@@ -52,6 +52,29 @@ class Spec:
 
 
 @dataclass
+class Outcome:
+    """What a check (and an apply) found: the counts and every error, as CONTRACTS.md prints them."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.errors.append({"row": row, "column": column, "message": message})
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+        }
+
+
+@dataclass
 class Table:
     """The rows under the header row. `columns` maps each key found to its 0-based column index."""
 

@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from bdtx.lib import cells, spreadsheet
 from bdtx.lib.cells import Invalid
+from bdtx.lib.spreadsheet import Outcome
 from bdtx.lib.text import clean, header_key
 
 from . import services
 from .models import Level, Unit, UnitKind
 
-# Cấp học as people type it (the staff columns use the same spellings).
+# Cấp học as people type it, for the unit columns and the staff columns alike.
 LEVELS = cells.alias_map(
     {
         Level.PRESCHOOL: ["Mầm non", "MN", "nhà trẻ", "mẫu giáo"],
@@ -91,27 +92,6 @@ def parse_kind(value: object) -> str:
         _("“%(value)s” is not a unit kind. Use one of: %(choices)s.")
         % {"value": clean(value), "choices": ", ".join(KIND_LABELS.values())}
     )
-
-
-@dataclass
-class Outcome:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[dict] = field(default_factory=list)
-
-    def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append({"row": row, "column": column, "message": message})
-
-    def as_dict(self) -> dict:
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "errors": self.errors,
-        }
 
 
 @dataclass

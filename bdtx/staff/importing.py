@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from bdtx.lib import spreadsheet
 from bdtx.lib.cells import Invalid, is_blank
+from bdtx.lib.spreadsheet import Outcome
 from bdtx.lib.text import clean
 from bdtx.organisations.models import Unit
 
@@ -36,29 +37,6 @@ FULL_SCAN_SHARE = 0.25
 DERIVED_FIELDS = ["full_name", "family_name", "middle_name", "given_name", "sort_key", "search_text", "citizen_id"]
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Outcome:
-    """What a check (and an apply) found: the counts and every error, as CONTRACTS.md prints them."""
-
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[dict] = field(default_factory=list)
-
-    def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append({"row": row, "column": column, "message": message})
-
-    def as_dict(self) -> dict:
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "errors": self.errors,
-        }
 
 
 @dataclass

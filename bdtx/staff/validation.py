@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from bdtx.lib import cells
 from bdtx.lib.cells import Invalid
 from bdtx.lib.text import clean, tidy_name
+from bdtx.organisations.importing import LEVEL_LABELS, LEVELS  # one spelling list for units and staff
 from bdtx.organisations.models import Level
 
 from .models import Gender, Qualification, StaffGroup, Status
@@ -28,15 +29,6 @@ GROUPS = cells.alias_map(
         StaffGroup.TEACHER: ["Giáo viên", "GV", "giao vien", "nhà giáo"],
         StaffGroup.MANAGER: ["Cán bộ quản lý", "CBQL", "quản lý", "cán bộ quản lí"],
         StaffGroup.EMPLOYEE: ["Nhân viên", "NV"],
-    }
-)
-LEVELS = cells.alias_map(
-    {
-        Level.PRESCHOOL: ["Mầm non", "MN", "nhà trẻ", "mẫu giáo"],
-        Level.PRIMARY: ["Tiểu học", "TH"],
-        Level.LOWER_SECONDARY: ["THCS", "Trung học cơ sở"],
-        Level.UPPER_SECONDARY: ["THPT", "Trung học phổ thông"],
-        Level.CONTINUING: ["GDTX", "Giáo dục thường xuyên"],
     }
 )
 QUALIFICATIONS = cells.alias_map(
@@ -60,7 +52,7 @@ STATUSES = cells.alias_map(
 LABELS = {
     "gender": ["Nam", "Nữ"],
     "group": ["Giáo viên", "Cán bộ quản lý", "Nhân viên"],
-    "levels": ["Mầm non", "Tiểu học", "THCS", "THPT", "GDTX"],
+    "levels": LEVEL_LABELS,
     "qualification": ["Sơ cấp", "Trung cấp", "Cao đẳng", "Đại học", "Thạc sĩ", "Tiến sĩ"],
     "status": ["Đang làm việc", "Chuyển đi", "Nghỉ hưu", "Nghỉ việc"],
     "is_core": ["Có", "Không"],
