@@ -1,0 +1,89 @@
+"""Scope, checked from the URL configuration itself: every URL that names a record is tried by the outsider
+(school B's principal) on school A's records, with every method, and must answer 404; every URL that is not
+public asks an anonymous visitor to sign in. A new URL with a record in it fails here until it is listed."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from bdtx.imports.models import ImportJob
+
+PUBLIC = {
+    "healthz",
+    "accounts:login",
+    "accounts:password-reset",
+    "accounts:password-reset-sent",
+    "accounts:password-reset-confirm",
+    "set_language",
+    "accounts:logout",  # POST only; signs out whoever is signed in
+    "api:schema",  # the API's description holds no data
+    "api:docs",
+}
+
+
+def url_names(patterns=None, namespace=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace
+            yield from url_names(pattern.url_patterns, inner or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern.pattern.converters
+
+
+def school_a_records(cast):
+    """For each URL namespace, the record of school A that a URL with <pk> points at."""
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.STAFF,
+        file=ContentFile(b"x", name="a.csv"),
+        original_name="a.csv",
+        uploaded_by=cast.principal_a,
+        unit=cast.tree.school_a,
+        status=ImportJob.Status.CHECKED,
+    )
+    return {
+        "accounts:reset-password": cast.teacher_a.pk,
+        "organisations": cast.tree.school_a.pk,
+        "staff": cast.member_a.pk,
+        "imports": job.pk,
+        "api:unit-detail": cast.tree.school_a.pk,
+        "api:staff-detail": cast.member_a.pk,
+    }
+
+
+def record_for(name, records):
+    return records.get(name, records.get(name.split(":")[0]))
+
+
+def test_every_url_with_a_record_is_404_for_an_outsider_whatever_the_method(client, cast):
+    records = school_a_records(cast)
+    client.force_login(cast.principal_b)
+    checked = []
+    for name, converters in url_names():
+        if set(converters) != {"pk"} or name in PUBLIC:
+            continue
+        pk = record_for(name, records)
+        assert pk is not None, f"{name}: list the school-A record it points at in school_a_records()"
+        url = reverse(name, kwargs={"pk": pk})
+        for method in ("get", "post", "patch", "put"):
+            response = (
+                getattr(client, method)(url, content_type="application/json")
+                if method in ("patch", "put")
+                else getattr(client, method)(url)
+            )
+            if response.status_code == 405:
+                continue  # the URL does not take this method at all, for anyone
+            assert response.status_code == 404, f"{method.upper()} {url} ({name}) → {response.status_code}"
+            checked.append(name)
+    assert len(set(checked)) >= 15  # the staff, unit, import, account and API records
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(name for name, converters in url_names() if name not in PUBLIC and not converters),
+)
+def test_every_private_page_asks_an_anonymous_visitor_to_sign_in(client, db, name):
+    response = client.get(reverse(name))
+    if name.startswith("api:"):
+        assert response.status_code in (401, 403)
+    else:
+        assert response.status_code == 302 and reverse("accounts:login") in response.url
