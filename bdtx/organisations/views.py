@@ -15,20 +15,11 @@ from bdtx.lib.excel import XLSX_CONTENT_TYPE, Col, table_file
 
 from . import services
 from .forms import UnitForm
+from .importing import KIND_LABELS  # the unit columns' labels (CONTRACTS.md): data, not translated
 from .models import Unit, UnitKind
 
 export_log = logging.getLogger("bdtx.exports")
 
-# The unit import columns (CONTRACTS.md): Vietnamese data, not translated.
-KIND_LABELS = {
-    UnitKind.MINISTRY: "Bộ GDĐT",
-    UnitKind.DEPARTMENT: "Sở GDĐT",
-    UnitKind.DISTRICT_OFFICE: "Phòng GDĐT",
-    UnitKind.COMMUNE: "UBND xã/phường",
-    UnitKind.SCHOOL: "Trường",
-    UnitKind.CONTINUING_CENTRE: "Trung tâm GDTX",
-    UnitKind.OTHER: "Khác",
-}
 LEVEL_LABELS = {"mam_non": "Mầm non", "tieu_hoc": "Tiểu học", "thcs": "THCS", "thpt": "THPT", "gdtx": "GDTX"}
 EXPORT_COLUMNS = [
     Col("Mã đơn vị", width=14),
