@@ -78,29 +78,52 @@ def _fail(job: ImportJob, message: str) -> None:
     job.save()
 
 
+def _guarded(job: ImportJob, work, unexpected: str):
+    """Run `work`; a file that cannot be used or an unexpected error marks the job failed (with a message
+    the user can act on) and gives None. Nothing is half written: the apply runs in one transaction."""
+    try:
+        return work()
+    except UnusableFile as error:
+        _fail(job, str(error))
+    except Exception:
+        log.exception("import %s failed", job.pk)
+        _fail(job, unexpected)
+    return None
+
+
 def run_check(job_id: int) -> None:
     job = ImportJob.objects.select_related("uploaded_by", "unit").get(pk=job_id)
     with translation.override(settings.LANGUAGE_CODE):
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKING, done=0, total=0)
-        try:
-            table, plan = _check(job)
-        except UnusableFile as error:
-            _fail(job, str(error))
+        checked = _guarded(
+            job,
+            lambda: _check(job),
+            _(
+                "The check stopped because of an unexpected error. Try again; if it happens again, "
+                "send the file to the administrator."
+            ),
+        )
+        if checked is None:
             return
-        except Exception:
-            log.exception("import %s: check failed", job.pk)
-            _fail(
-                job,
-                _(
-                    "The check stopped because of an unexpected error. Try again; if it happens again, "
-                    "send the file to the administrator."
-                ),
-            )
-            return
+        table, plan = checked
         _record(job, table, plan.outcome)
         job.status = ImportJob.Status.CHECKED
         job.checked_at = timezone.now()
         job.save()
+
+
+def _apply(job: ImportJob):
+    table, plan = _check(job)
+    if not plan.outcome.errors:
+        with transaction.atomic():
+            if job.kind == ImportJob.Kind.STAFF:
+                staff_importing.apply_staff(
+                    plan, by=job.uploaded_by, source=ChangeSource.IMPORT, reference=f"import:{job.pk}"
+                )
+            else:
+                unit_importing.apply_units(plan, by=job.uploaded_by)
+        refresh_statistics()
+    return table, plan
 
 
 def run_apply(job_id: int) -> None:
@@ -108,34 +131,22 @@ def run_apply(job_id: int) -> None:
     if job.status != ImportJob.Status.APPLYING:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        try:
-            table, plan = _check(job)
-            if plan.outcome.errors:
-                # The data changed since the check: show the new errors, write nothing.
-                _record(job, table, plan.outcome)
-                job.status = ImportJob.Status.CHECKED
-                job.save()
-                return
-            with transaction.atomic():
-                if job.kind == ImportJob.Kind.STAFF:
-                    staff_importing.apply_staff(
-                        plan, by=job.uploaded_by, source=ChangeSource.IMPORT, reference=f"import:{job.pk}"
-                    )
-                else:
-                    unit_importing.apply_units(plan, by=job.uploaded_by)
-            refresh_statistics()
-        except UnusableFile as error:
-            _fail(job, str(error))
+        applied = _guarded(
+            job,
+            lambda: _apply(job),
+            _(
+                "Nothing was written: an unexpected error stopped the import. Try again; if it happens "
+                "again, send the file to the administrator."
+            ),
+        )
+        if applied is None:
             return
-        except Exception:
-            log.exception("import %s: apply failed", job.pk)
-            _fail(
-                job,
-                _(
-                    "Nothing was written: an unexpected error stopped the import. Try again; if it happens "
-                    "again, send the file to the administrator."
-                ),
-            )
+        table, plan = applied
+        if plan.outcome.errors:
+            # The data changed since the check: show the new errors, write nothing.
+            _record(job, table, plan.outcome)
+            job.status = ImportJob.Status.CHECKED
+            job.save()
             return
         _record(job, table, plan.outcome)
         job.status = ImportJob.Status.APPLIED

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from bdtx.imports.models import ImportJob
 from bdtx.staff.models import StaffChange, StaffMember
-from bdtx.testing import PASSWORD
+from bdtx.testing import PASSWORD, make_staff
 
 from .helpers import STAFF_HEADERS, csv_file, person, xlsx
 
@@ -187,3 +187,18 @@ def test_the_progress_block_polls_while_the_job_runs(client, cast, tmp_path):
     assert (
         client.get(reverse("imports:progress", args=[job.pk]), headers={"HX-Request": "true"})["HX-Refresh"] == "true"
     )
+
+
+def test_apply_checks_the_file_again_and_writes_nothing_if_the_registry_changed_meanwhile(client, cast, tmp_path):
+    signed_in(client, cast.principal_a)
+    upload(client, xlsx(tmp_path / "ds.xlsx", [person(cccd="001085000111")]))
+    job = ImportJob.objects.get()
+    assert job.status == "checked" and job.error_count == 0
+    make_staff(cast.tree.school_a, "Phạm Văn Bình", code="GV-A-900", gender="nam", citizen_id="001085000111")
+
+    client.post(reverse("imports:apply", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert job.status == "checked" and job.error_count == 1
+    assert job.errors[0]["column"] == "Số CCCD"
+    assert not StaffMember.objects.filter(code="GV-A-100").exists()
