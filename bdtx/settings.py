@@ -180,6 +180,8 @@ MEDIA_URL = "/_private/"  # never served as such: downloads go through views tha
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+# A staff list longer than this is exported by a background job (with a progress bar) instead of in the request.
+EXPORT_INLINE_ROWS = int(env("EXPORT_INLINE_ROWS", "5000"))
 
 TASKS = {
     "default": {

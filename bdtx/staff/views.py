@@ -1,10 +1,11 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -15,10 +16,10 @@ from bdtx.accounts import permissions
 from bdtx.accounts import services as account_services
 from bdtx.lib.excel import XLSX_CONTENT_TYPE
 
-from . import services
-from .exports import staff_workbook
-from .forms import StaffFilterForm, StaffForm, TransferForm
-from .models import StaffMember
+from . import services, tasks
+from .exports import filtered_staff, staff_workbook
+from .forms import StaffForm, TransferForm
+from .models import ExportJob, StaffMember
 
 PAGE_SIZE = 50
 LIST_COLUMNS = ("full_name", "code", "birth_date", "group", "levels", "subjects", "status", "unit__name", "unit__code")
@@ -26,10 +27,7 @@ export_log = logging.getLogger("bdtx.exports")
 
 
 def _filtered(request):
-    """The filter form and the filtered, scoped queryset, for the list and the export alike."""
-    form = StaffFilterForm(request.GET, units=permissions.units_in_scope(request.user))
-    staff = form.apply(StaffMember.objects.visible_to(request.user))
-    return form, staff
+    return filtered_staff(request.user, request.GET)
 
 
 @login_required
@@ -57,10 +55,38 @@ def export(request):
     form, staff = _filtered(request)
     if form.errors:
         raise Http404  # a unit outside the user's scope, or a malformed filter
+    if staff.count() > settings.EXPORT_INLINE_ROWS:
+        # Too long to write while the person waits: a background job with a progress bar and a download.
+        job = ExportJob.objects.create(requested_by=request.user, params=form.params())
+        tasks.build_export.enqueue(job.pk)
+        return redirect("staff:export-detail", pk=job.pk)
     handle, count = staff_workbook(staff)
     export_log.info("user=%s exported staff filters=%s rows=%d", request.user.username, form.params(), count)
-    name = f"can-bo-giao-vien-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+    return FileResponse(handle, as_attachment=True, filename=export_name(), content_type=XLSX_CONTENT_TYPE)
+
+
+def export_name() -> str:
+    return f"can-bo-giao-vien-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+@login_required
+@require_GET
+def export_detail(request, pk: int):
+    """A background export: its progress (polled by htmx while it runs), then the download link."""
+    job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
+    if request.htmx and not job.busy:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    template = "staff/export.html#status" if request.htmx else "staff/export.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+@require_GET
+def export_download(request, pk: int):
+    job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk, status=ExportJob.Status.DONE)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=export_name(), content_type=XLSX_CONTENT_TYPE)
 
 
 @login_required

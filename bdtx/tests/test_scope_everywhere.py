@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bdtx.imports.models import ImportJob
+from bdtx.staff.models import ExportJob
 
 PUBLIC = {
     "healthz",
@@ -40,8 +41,11 @@ def school_a_records(cast):
         unit=cast.tree.school_a,
         status=ImportJob.Status.CHECKED,
     )
+    export = ExportJob.objects.create(requested_by=cast.principal_a, status=ExportJob.Status.DONE)
     return {
         "accounts:reset-password": cast.teacher_a.pk,
+        "staff:export-detail": export.pk,
+        "staff:export-download": export.pk,
         "organisations": cast.tree.school_a.pk,
         "staff": cast.member_a.pk,
         "imports": job.pk,

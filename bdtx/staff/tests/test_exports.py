@@ -5,6 +5,7 @@ import logging
 import openpyxl
 from django.urls import reverse
 
+from bdtx.staff.models import ExportJob
 from bdtx.staff.validation import COLUMNS, validate_row
 from bdtx.testing import make_staff
 
@@ -82,3 +83,37 @@ def test_the_units_export_has_the_unit_import_columns(client, cast):
     ]
     client.force_login(cast.principal_b)
     assert client.get(reverse("organisations:export"), {"unit": "TA"}).status_code == 404
+
+
+def test_a_long_list_is_exported_in_the_background_with_progress_and_a_download(client, cast, settings):
+    settings.EXPORT_INLINE_ROWS = 1
+    make_staff(cast.tree.school_a, "Lò Thị Xuân", code="GV-A-002", gender="nu", citizen_id="012190000777",
+               birth_date=dt.date(1990, 3, 12))  # fmt: skip
+    client.force_login(cast.principal_a)
+
+    response = client.get(EXPORT, {"unit": "TA"})
+
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response.url == reverse("staff:export-detail", args=[job.pk])
+    assert (job.status, job.done, job.total, job.params) == ("done", 2, 2, {"unit": "TA", "status": "working"})
+    page = client.get(response.url).content.decode()
+    assert reverse("staff:export-download", args=[job.pk]) in page
+    sheet = workbook(client.get(reverse("staff:export-download", args=[job.pk]))).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Nguyễn Thị Hoà", "Lò Thị Xuân"]
+
+
+def test_the_export_page_stops_polling_once_the_file_is_ready(client, cast, settings):
+    settings.EXPORT_INLINE_ROWS = 0
+    client.force_login(cast.principal_a)
+    job_url = client.get(EXPORT).url
+    response = client.get(job_url, headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response["HX-Refresh"] == "true"
+
+
+def test_only_the_person_who_asked_may_see_or_download_an_export(client, cast, settings):
+    settings.EXPORT_INLINE_ROWS = 0
+    client.force_login(cast.officer)
+    job = ExportJob.objects.get(pk=int(client.get(EXPORT).url.rstrip("/").split("/")[-1]))
+    client.force_login(cast.principal_a)
+    assert client.get(reverse("staff:export-detail", args=[job.pk])).status_code == 404
+    assert client.get(reverse("staff:export-download", args=[job.pk])).status_code == 404
