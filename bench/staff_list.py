@@ -9,6 +9,9 @@ filters, then runs the same querysets' SQL straight through connection.cursor. P
     staff_list_raw_sql_p50: Z ms
     staff_list_ratio_to_raw_sql: R x
 
+With BENCH_POSTGRES_URL set (make bench starts a throw-away server), the same is measured again on PostgreSQL
+in a database of its own, printed as staff_list_postgres_*.
+
 Environment: BENCH_STAFF=100000, BENCH_REQUESTS=200, BENCH_LIST_URL=/staff/ (falls back to /api/v1/staff/
 while the page does not answer 200), BENCH_DB=var/bench/list.sqlite3, BENCH_REBUILD=1 to rebuild."""
 
@@ -26,8 +29,12 @@ PAGE_URL = os.environ.get("BENCH_LIST_URL", "/staff/")
 API_URL = "/api/v1/staff/"
 PAGE_SIZE = 50
 
+# BENCH_LIST_POSTGRES (set by this script for its second pass) names a PostgreSQL database of its own.
+POSTGRES = os.environ.get("BENCH_LIST_POSTGRES", "")
+SUFFIX = "_postgres" if POSTGRES else ""
+
 # Before django.setup(): this database only, and settings fit for timing (no debug, no password hashing cost).
-os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+os.environ["DATABASE_URL"] = POSTGRES or f"sqlite:///{DB}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bdtx.settings")
 os.environ["DEBUG"] = "0"
 sys.path.insert(0, str(ROOT))
@@ -53,7 +60,7 @@ from bdtx.staff.models import StaffMember  # noqa: E402
 
 def build() -> None:
     DB.parent.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("BENCH_REBUILD") and DB.exists():
+    if not POSTGRES and os.environ.get("BENCH_REBUILD") and DB.exists():
         connection.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DB}{suffix}").unlink(missing_ok=True)
@@ -68,6 +75,23 @@ def build() -> None:
             cursor.execute("ANALYZE")
 
 
+def postgres_pass() -> int:
+    """The same measurement on PostgreSQL, in a database of its own on the BENCH_POSTGRES_URL server."""
+    import subprocess
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    base = os.environ["BENCH_POSTGRES_URL"]
+    parts = urlsplit(base)
+    name = parts.path.lstrip("/") + "_list"
+    with psycopg.connect(base, autocommit=True) as pg:
+        if not pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            pg.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "BENCH_LIST_POSTGRES": urlunsplit(parts._replace(path=f"/{name}"))}
+    return subprocess.run([sys.executable, __file__], env=env, check=False).returncode
+
+
 def scenarios() -> list[dict[str, str]]:
     """A realistic mix: a commune's subtree, one school, diacritic-free names, a level, deeper pages."""
     communes = list(Unit.objects.filter(kind=UnitKind.COMMUNE).order_by("pk")[:3])
@@ -75,14 +99,14 @@ def scenarios() -> list[dict[str, str]]:
     return [
         {},
         {"page": "3"},
-        {"unit": str(communes[0].pk)},
-        {"unit": str(schools[1].pk)},
+        {"unit": communes[0].code},
+        {"unit": schools[1].code},
         {"q": "nguyen thi"},
         {"q": "lo van"},
         {"level": "tieu_hoc"},
         {"level": "mam_non", "page": "3"},
-        {"unit": str(communes[1].pk), "q": "thi"},
-        {"unit": str(communes[2].pk), "level": "thcs"},
+        {"unit": communes[1].code, "q": "thi"},
+        {"unit": communes[2].code, "level": "thcs"},
         {"q": "hoa", "page": "2"},
         {"status": "retired"},
     ]
@@ -92,7 +116,7 @@ def queryset(user, params: dict[str, str]):
     """The staff list's query for these filters (what the page and the API both run)."""
     staff = StaffMember.objects.visible_to(user).select_related("unit").filter(status=params.get("status", "working"))
     if "unit" in params:
-        staff = staff.within(Unit.objects.get(pk=params["unit"]))
+        staff = staff.within(Unit.objects.get(code=params["unit"]))
     if "level" in params:
         staff = staff.with_level(params["level"])
     if "q" in params:
@@ -147,15 +171,17 @@ def main() -> int:
         started = time.perf_counter()
         response = client.get(url, params)
         times.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            sys.exit(f"{url} {params} answered {response.status_code}")
+        if response.status_code != 200 or (response.context and response.context["form"].errors):
+            sys.exit(f"{url} {params} answered {response.status_code} or refused a filter")
         raw.append(raw_sql_ms(user, params))
     p50, p95, raw50 = statistics.median(times), percentile(times, 0.95), statistics.median(raw)
     print(f"# {url}, {REQUESTS} requests, {StaffMember.objects.count()} staff", file=sys.stderr)
-    print(f"staff_list_p50: {p50:.1f} ms")
-    print(f"staff_list_p95: {p95:.1f} ms")
-    print(f"staff_list_raw_sql_p50: {raw50:.1f} ms")
-    print(f"staff_list_ratio_to_raw_sql: {p50 / raw50:.2f} x")
+    print(f"staff_list{SUFFIX}_p50: {p50:.1f} ms", flush=True)
+    print(f"staff_list{SUFFIX}_p95: {p95:.1f} ms", flush=True)
+    print(f"staff_list{SUFFIX}_raw_sql_p50: {raw50:.1f} ms", flush=True)
+    print(f"staff_list{SUFFIX}_ratio_to_raw_sql: {p50 / raw50:.2f} x", flush=True)
+    if not POSTGRES and os.environ.get("BENCH_POSTGRES_URL"):
+        return postgres_pass()
     return 0
 
 
