@@ -53,7 +53,17 @@ def manageable_units(user) -> UnitQuerySet:
 
 
 def staff_scope(user) -> Q:
-    """A filter on StaffMember: the people in the subtrees the user manages, and their own record."""
+    """A filter on StaffMember: the people in the subtrees the user manages, and their own record.
+    Worked out once per request's user object (it may ask the database whether other trees exist)."""
+    cached = getattr(user, "_bdtx_staff_scope", None)
+    if cached is None:
+        cached = _staff_scope(user)
+        if getattr(user, "is_authenticated", False):
+            user._bdtx_staff_scope = cached
+    return cached
+
+
+def _staff_scope(user) -> Q:
     if getattr(user, "is_superuser", False):
         return Q()
     own = Q(user_id=user.pk) if getattr(user, "is_authenticated", False) else Q(pk__in=[])

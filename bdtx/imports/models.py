@@ -89,7 +89,7 @@ class ImportJob(models.Model):
 
     @property
     def can_apply(self) -> bool:
-        return self.status == self.Status.CHECKED and not self.error_count and (self.created or self.updated) > 0
+        return self.status == self.Status.CHECKED and not self.error_count and self.created + self.updated > 0
 
     @property
     def percent(self) -> int:

@@ -26,15 +26,11 @@ LIST_COLUMNS = ("full_name", "code", "birth_date", "group", "levels", "subjects"
 export_log = logging.getLogger("bdtx.exports")
 
 
-def _filtered(request):
-    return filtered_staff(request.user, request.GET)
-
-
 @login_required
 @require_GET
 def staff_list(request):
     """The people in the user's scope, filtered, in Vietnamese name order, 50 a page."""
-    form, staff = _filtered(request)
+    form, staff = filtered_staff(request.user, request.GET)
     staff = staff.select_related("unit").only(*LIST_COLUMNS).order_by("sort_key", "pk")
     page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "can_export": permissions.can_manage_staff(request.user)}
@@ -52,7 +48,7 @@ def export(request):
     """The current filtered list (same query parameters) as an .xlsx with the import columns."""
     if not permissions.can_manage_staff(request.user):
         raise Http404
-    form, staff = _filtered(request)
+    form, staff = filtered_staff(request.user, request.GET)
     if form.errors:
         raise Http404  # a unit outside the user's scope, or a malformed filter
     if staff.count() > settings.EXPORT_INLINE_ROWS:
