@@ -39,3 +39,23 @@ def make_staff(
         member.user = user
         member.save(update_fields=["user"])
     return member
+
+
+def school_year_of(day: dt.date) -> int:
+    """The school year (by its first calendar year) that a day falls in: it starts in August."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+def make_cycle(unit: Unit, *, year: int | None = None, by: User | None = None, title: str = "", **dates):
+    """An appraisal cycle open today: self-assessment until in 10 days, opinions 15, evaluation 30."""
+    from django.utils import timezone
+
+    from bdtx.appraisals.services import open_cycle
+
+    today = timezone.localdate()
+    year = school_year_of(today) if year is None else year
+    dates.setdefault("self_assessment_from", today - dt.timedelta(days=20))
+    dates.setdefault("self_assessment_until", today + dt.timedelta(days=10))
+    dates.setdefault("opinions_until", today + dt.timedelta(days=15))
+    dates.setdefault("evaluation_until", today + dt.timedelta(days=30))
+    return open_cycle(by=by, unit=unit, year=year, title=title or f"Đánh giá chuẩn năm học {year}-{year + 1}", **dates)

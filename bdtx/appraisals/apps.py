@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class AppraisalsConfig(AppConfig):
+    name = "bdtx.appraisals"
