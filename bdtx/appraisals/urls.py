@@ -1,0 +1,5 @@
+from .views import assessment, cycles, documents, evaluation
+
+app_name = "appraisals"
+
+urlpatterns = assessment.urlpatterns + evaluation.urlpatterns + cycles.urlpatterns + documents.urlpatterns

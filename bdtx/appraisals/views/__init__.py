@@ -1,0 +1,1 @@
+"""Appraisal views, one module per part of the cycle, each with its own `urlpatterns`."""
