@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import views, views_appraisals
 
 app_name = "api"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("units/<int:pk>/", views.UnitDetail.as_view(), name="unit-detail"),
     path("staff/", views.StaffList.as_view(), name="staff-list"),
     path("staff/<int:pk>/", views.StaffDetail.as_view(), name="staff-detail"),
+    *views_appraisals.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
