@@ -62,6 +62,17 @@ def cast(tree):
     )
 
 
+@pytest.fixture
+def standards(db):
+    """The four 2018 professional standards, loaded from the rule files as `make setup` does; by code."""
+    from django.core.management import call_command
+
+    from bdtx.rules.models import Standard
+
+    call_command("load_standards", verbosity=0)
+    return {standard.code: standard for standard in Standard.objects.all()}
+
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "bdtx.accounts",
     "bdtx.staff",
     "bdtx.imports",
+    "bdtx.rules",
+    "bdtx.appraisals",
     "bdtx.api",
 ]
 
@@ -179,7 +181,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/_private/"  # never served as such: downloads go through views that check scope
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The group evaluation screen posts one field per criterion and person: 18 criteria × 150 people fit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+# Evidence for a self-assessment: the largest file accepted (types are listed in appraisals/services.py).
+EVIDENCE_MAX_BYTES = int(env("EVIDENCE_MAX_MB", "10")) * 1024 * 1024
+# The Unicode fonts embedded in printed forms (DejaVuSans.ttf, DejaVuSans-Bold.ttf: Debian fonts-dejavu-core).
+PDF_FONT_DIR = Path(env("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 # A staff list longer than this is exported by a background job (with a progress bar) instead of in the request.
 EXPORT_INLINE_ROWS = int(env("EXPORT_INLINE_ROWS", "5000"))
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("units/", include("bdtx.organisations.urls")),
     path("staff/", include("bdtx.staff.urls")),
     path("imports/", include("bdtx.imports.urls")),
+    path("appraisals/", include("bdtx.appraisals.urls")),
+    path("standards/", include("bdtx.rules.urls")),
     path("api/v1/", include("bdtx.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -91,14 +91,7 @@ def open_cycle(
 ) -> AppraisalCycle:
     """A cycle for the unit's subtree. One cycle per person and year: refused when a unit above or below
     already has one for that school year."""
-    dates = [self_assessment_from, self_assessment_until, opinions_until, evaluation_until]
-    if any(later < earlier for earlier, later in zip(dates, dates[1:], strict=False)):
-        raise AppraisalError(
-            _(
-                "The dates must follow each other: self-assessment opens, self-assessment deadline, "
-                "colleagues' opinions deadline, evaluation deadline."
-            )
-        )
+    _check_dates_in_order([self_assessment_from, self_assessment_until, opinions_until, evaluation_until])
     overlapping = (
         AppraisalCycle.objects.filter(year=year)
         .filter(Q(unit_id__in=unit.ancestor_ids()) | Q(unit__path__startswith=unit.path))
@@ -129,16 +122,21 @@ def update_cycle_dates(cycle: AppraisalCycle, **dates) -> AppraisalCycle:
     """Move the deadlines (e.g. a late extension); the order of the dates is kept."""
     for name, value in dates.items():
         setattr(cycle, name, value)
-    ordered = [cycle.self_assessment_from, cycle.self_assessment_until, cycle.opinions_until, cycle.evaluation_until]
-    if any(later < earlier for earlier, later in zip(ordered, ordered[1:], strict=False)):
+    _check_dates_in_order(
+        [cycle.self_assessment_from, cycle.self_assessment_until, cycle.opinions_until, cycle.evaluation_until]
+    )
+    cycle.save()
+    return cycle
+
+
+def _check_dates_in_order(dates: list) -> None:
+    if any(later < earlier for earlier, later in zip(dates, dates[1:], strict=False)):
         raise AppraisalError(
             _(
                 "The dates must follow each other: self-assessment opens, self-assessment deadline, "
                 "colleagues' opinions deadline, evaluation deadline."
             )
         )
-    cycle.save()
-    return cycle
 
 
 def cycle_for(staff: StaffMember, year: int | None = None) -> AppraisalCycle | None:
@@ -239,13 +237,15 @@ def _clean_levels(appraisal: Appraisal, levels: dict) -> dict[str, str]:
 
 def _check_version(appraisal: Appraisal, expected_version: int | None) -> None:
     if expected_version is not None and int(expected_version) != appraisal.version:
-        raise Stale(STALE_MESSAGE())
+        raise stale()
 
 
-def STALE_MESSAGE() -> str:  # noqa: N802 - a message, translated when raised
-    return _(
-        "This appraisal was changed elsewhere (another tab or device) since you opened it. "
-        "Reload the page to see the latest version, then make your change again."
+def stale() -> Stale:
+    return Stale(
+        _(
+            "This appraisal was changed elsewhere (another tab or device) since you opened it. "
+            "Reload the page to see the latest version, then make your change again."
+        )
     )
 
 
@@ -257,7 +257,7 @@ def _save_versioned(appraisal: Appraisal, fields: list[str]) -> None:
     values = {name: getattr(appraisal, name) for name in [*fields, "version", "updated_at"]}
     if not Appraisal.objects.filter(pk=appraisal.pk, version=read).update(**values):
         appraisal.version = read
-        raise Stale(STALE_MESSAGE())
+        raise stale()
 
 
 SELF_FIELDS = [

@@ -4,10 +4,14 @@ public asks an anonymous visitor to sign in. A new URL with a record in it fails
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from bdtx.appraisals.models import SubjectGroup
+from bdtx.appraisals.services import add_evidence, start_appraisal
 from bdtx.imports.models import ImportJob
 from bdtx.staff.models import ExportJob
+from bdtx.testing import make_cycle
 
 PUBLIC = {
     "healthz",
@@ -42,6 +46,12 @@ def school_a_records(cast):
         status=ImportJob.Status.CHECKED,
     )
     export = ExportJob.objects.create(requested_by=cast.principal_a, status=ExportJob.Status.DONE)
+    # Appraisals: a cycle at the commune reaches school A only; the appraisal is member_a's.
+    call_command("load_standards", verbosity=0)
+    appraisal_cycle = make_cycle(cast.tree.commune, by=cast.local)
+    appraisal = start_appraisal(appraisal_cycle, cast.member_a)
+    evidence = add_evidence(appraisal, by=cast.teacher_a, title="Giáo án", description="Giáo án môn Toán")
+    form_group = SubjectGroup.objects.create(unit=cast.tree.school_a, name="Tổ in ấn biểu mẫu", leader=cast.member_a)
     return {
         "accounts:reset-password": cast.teacher_a.pk,
         "staff:export-detail": export.pk,
@@ -51,6 +61,39 @@ def school_a_records(cast):
         "imports": job.pk,
         "api:unit-detail": cast.tree.school_a.pk,
         "api:staff-detail": cast.member_a.pk,
+        "api:appraisal-cycle-detail": appraisal_cycle.pk,
+        "api:appraisal-detail": appraisal.pk,
+        "api:appraisal-self-assessment": appraisal.pk,
+        "api:appraisal-submit": appraisal.pk,
+        "api:appraisal-evaluation": appraisal.pk,
+        "appraisals:detail": appraisal.pk,
+        "appraisals:self-save": appraisal.pk,
+        "appraisals:evidence-add": appraisal.pk,
+        "appraisals:change-standard": appraisal.pk,
+        "appraisals:evaluate": appraisal.pk,
+        "appraisals:reopen": appraisal.pk,
+        "appraisals:evidence-file": evidence.pk,
+        "appraisals:evidence-remove": evidence.pk,
+        "appraisals:opinions": appraisal_cycle.pk,
+        "appraisals:principals": appraisal_cycle.pk,
+        "appraisals:group-summary": form_group.pk,
+        "appraisals:bulk-evaluate": form_group.pk,
+        "appraisals:form-01": appraisal.pk,
+        "appraisals:evaluation-form": appraisal.pk,
+        "appraisals:principal-opinions": appraisal.pk,
+        "appraisals:form-02": appraisal_cycle.pk,
+        "appraisals:form-03": form_group.pk,
+        "appraisals:form-04": appraisal_cycle.pk,
+        "appraisals:results-xlsx": appraisal_cycle.pk,
+        "appraisals:cycle-detail": appraisal_cycle.pk,
+        "appraisals:cycle-edit": appraisal_cycle.pk,
+        "appraisals:cycle-ratings": appraisal_cycle.pk,
+        "appraisals:cycle-needs": appraisal_cycle.pk,
+        "appraisals:not-submitted-xlsx": appraisal_cycle.pk,
+        "appraisals:groups": cast.tree.school_a.pk,
+        "appraisals:group-new": cast.tree.school_a.pk,
+        "appraisals:group-edit": form_group.pk,
+        "appraisals:policy": cast.tree.school_a.pk,
     }
 
 
