@@ -62,14 +62,21 @@ def cast(tree):
     )
 
 
+@pytest.fixture(scope="session")
+def bundled_rule_files():
+    """The bundled rule files, read and checked once per test session."""
+    from bdtx.rules import rulefiles
+
+    return [rulefiles.read(path) for path in rulefiles.bundled_files()]
+
+
 @pytest.fixture
-def standards(db):
-    """The four 2018 professional standards, loaded from the rule files as `make setup` does; by code."""
-    from django.core.management import call_command
-
+def standards(db, bundled_rule_files):
+    """The four 2018 professional standards, loaded as `load_standards` (run by `make setup`) loads them; by code."""
     from bdtx.rules.models import Standard
+    from bdtx.rules.services import load_rule_files
 
-    call_command("load_standards", verbosity=0)
+    load_rule_files(bundled_rule_files)
     return {standard.code: standard for standard in Standard.objects.all()}
 
 
