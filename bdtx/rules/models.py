@@ -115,3 +115,76 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
+
+
+class Programme(models.Model):
+    """Chương trình BDTX: one circular's yearly programme for a target group (e.g. TT 17/2019 for
+    general-education teachers): its contents 01/02/03 with their periods, loaded from a rule file."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("e.g. tt17-2019"))
+    name = models.CharField(_("name"), max_length=255)
+    document = models.CharField(_("legal document"), max_length=255)
+    # Who follows it: {"groups": [...], "levels": [...]} as for standards (rules.standards.matches).
+    applies_to = models.JSONField(_("applies to"), default=dict)
+    total_periods = models.PositiveSmallIntegerField(_("periods per school year"))
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    source = models.JSONField(_("sources"), default=dict, blank=True)
+    unconfirmed = models.JSONField(_("unconfirmed points"), default=list, blank=True)
+    file_name = models.CharField(max_length=100, blank=True)
+    file_version = models.PositiveIntegerField(default=1)
+
+    objects = StandardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("BDTX programme")
+        verbose_name_plural = _("BDTX programmes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgrammeContent(models.Model):
+    """Nội dung bồi dưỡng 01 (set by the Ministry), 02 (set by the Sở) or 03 (modules the person chooses)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="contents")
+    code = models.CharField(_("code"), max_length=4)
+    name = models.CharField(_("name"), max_length=400)
+    owner = models.CharField(_("who sets it"), max_length=200, blank=True)
+    periods = models.PositiveSmallIntegerField(_("periods"))
+    # The province may move periods between adjustable contents (01 and 02), never into or out of 03.
+    adjustable = models.BooleanField(_("adjustable by the province"), default=False)
+    # Content 03: the person chooses modules of the catalogue to fill its periods.
+    by_modules = models.BooleanField(_("filled with chosen modules"), default=False)
+
+    class Meta:
+        ordering = ["programme", "code"]
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="content_code_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class ProgrammeYear(models.Model):
+    """The province's choice for a school year: which programme applies and, within what the programme
+    allows, how the adjustable periods are split (e.g. 01: 30, 02: 50)."""
+
+    unit = models.ForeignKey("organisations.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("school year"))
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="years")
+    # {"01": 30, "02": 50, "03": 40}; contents not listed keep the programme's periods.
+    periods = models.JSONField(_("periods by content"), default=dict, blank=True)
+    note = models.CharField(_("decision or note"), max_length=255, blank=True)
+    set_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("programme of the year")
+        verbose_name_plural = _("programmes of the year")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "programme"], name="programme_year_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.year}"
