@@ -1,0 +1,5 @@
+from .views import budgets, demand, personal, unit
+
+app_name = "plans"
+
+urlpatterns = personal.urlpatterns + unit.urlpatterns + budgets.urlpatterns + demand.urlpatterns

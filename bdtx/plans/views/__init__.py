@@ -1,0 +1,1 @@
+"""Plan views, one module per part, each with its own `urlpatterns`."""
