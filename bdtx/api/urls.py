@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views, views_appraisals
+from . import views, views_appraisals, views_plans
 
 app_name = "api"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/", views.StaffList.as_view(), name="staff-list"),
     path("staff/<int:pk>/", views.StaffDetail.as_view(), name="staff-detail"),
     *views_appraisals.urlpatterns,
+    *views_plans.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
