@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["import_staff.py", "staff_list.py", "appraisal_confirm.py", "appraisal_progress.py"]
+SCRIPTS = ["import_staff.py", "staff_list.py", "appraisal_confirm.py", "appraisal_progress.py", "plan_demand.py"]
 
 
 def start_postgres() -> tuple[str, str] | None:
