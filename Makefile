@@ -29,10 +29,13 @@ setup: system $(VENV)/.installed  ## virtualenv, dependencies, translations, mig
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_standards -v 0
+	$(PY) manage.py load_programmes -v 0
+	$(PY) manage.py load_modules -v 0
 
 run: setup  ## set up and start the web server and the background worker (Ctrl-C stops both)
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py seed_demo_appraisals --if-empty
+	$(PY) manage.py seed_demo_plans --if-empty
 	$(PY) manage.py collectstatic --no-input -v 0
 	@bash scripts/run-dev $(PORT)
 

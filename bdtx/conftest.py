@@ -80,6 +80,18 @@ def standards(db, bundled_rule_files):
     return {standard.code: standard for standard in Standard.objects.all()}
 
 
+@pytest.fixture
+def programmes(standards):
+    """The 2019 BDTX programmes and the module catalogue, loaded as `make setup` loads them; programmes by code."""
+    from django.core.management import call_command
+
+    from bdtx.rules.models import Programme
+
+    call_command("load_programmes", verbosity=0)
+    call_command("load_modules", verbosity=0)
+    return {programme.code: programme for programme in Programme.objects.prefetch_related("contents")}
+
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "bdtx.imports",
     "bdtx.rules",
     "bdtx.appraisals",
+    "bdtx.catalog",
+    "bdtx.plans",
     "bdtx.api",
 ]
 

@@ -10,7 +10,10 @@ urlpatterns = [
     path("staff/", include("bdtx.staff.urls")),
     path("imports/", include("bdtx.imports.urls")),
     path("appraisals/", include("bdtx.appraisals.urls")),
+    path("modules/", include("bdtx.catalog.urls")),
+    path("plans/", include("bdtx.plans.urls")),
     path("standards/", include("bdtx.rules.urls")),
+    path("programmes/", include("bdtx.rules.programme_urls")),
     path("api/v1/", include("bdtx.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

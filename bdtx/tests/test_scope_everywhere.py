@@ -9,7 +9,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bdtx.appraisals.models import SubjectGroup
 from bdtx.appraisals.services import add_evidence, start_appraisal
+from bdtx.catalog.models import ModuleMaterial, TrainingModule
 from bdtx.imports.models import ImportJob
+from bdtx.plans.services import create_unit_plan, start_personal_plan
 from bdtx.staff.models import ExportJob
 from bdtx.testing import make_cycle
 
@@ -52,6 +54,17 @@ def school_a_records(cast):
     appraisal = start_appraisal(appraisal_cycle, cast.member_a)
     evidence = add_evidence(appraisal, by=cast.teacher_a, title="Giáo án", description="Giáo án môn Toán")
     form_group = SubjectGroup.objects.create(unit=cast.tree.school_a, name="Tổ in ấn biểu mẫu", leader=cast.member_a)
+    # Plans: member_a's personal plan under the Sở's plan.
+    call_command("load_programmes", verbosity=0)
+    call_command("load_modules", verbosity=0)
+    create_unit_plan(unit=cast.tree.province, year=2027, by=cast.officer)
+    personal_plan = start_personal_plan(cast.member_a, 2027)
+    school_plan = create_unit_plan(unit=cast.tree.school_a, year=2027, by=cast.principal_a)
+    # Catalogue: a module the commune added (school A sees it, school B does not), with a material.
+    commune_module = TrainingModule.objects.create(
+        code="PA 01", title="Giáo dục địa phương", programme=personal_plan.programme, owner=cast.tree.commune
+    )
+    material = ModuleMaterial.objects.create(module=commune_module, title="Bài giảng", url="https://taphuan.vn/1")
     return {
         "accounts:reset-password": cast.teacher_a.pk,
         "staff:export-detail": export.pk,
@@ -66,6 +79,26 @@ def school_a_records(cast):
         "api:appraisal-self-assessment": appraisal.pk,
         "api:appraisal-submit": appraisal.pk,
         "api:appraisal-evaluation": appraisal.pk,
+        "api:module-detail": commune_module.pk,
+        "api:unit-plan-detail": school_plan.pk,
+        "api:personal-plan-detail": personal_plan.pk,
+        "api:personal-plan-modules": personal_plan.pk,
+        "api:personal-plan-submit": personal_plan.pk,
+        "api:personal-plan-decision": personal_plan.pk,
+        "catalog": commune_module.pk,
+        "catalog:material-file": material.pk,
+        "catalog:material-remove": material.pk,
+        "plans:personal": personal_plan.pk,
+        "plans:personal-modules": personal_plan.pk,
+        "plans:personal-decide": personal_plan.pk,
+        "plans:approvals": cast.tree.school_a.pk,
+        "plans:budget": school_plan.pk,
+        "plans:budget-xlsx": school_plan.pk,
+        "plans:unit-plan": school_plan.pk,
+        "plans:unit-plan-edit": school_plan.pk,
+        "plans:unit-plan-submit": school_plan.pk,
+        "plans:unit-plan-decide": school_plan.pk,
+        "plans:unit-plan-pdf": school_plan.pk,
         "appraisals:detail": appraisal.pk,
         "appraisals:self-save": appraisal.pk,
         "appraisals:evidence-add": appraisal.pk,
