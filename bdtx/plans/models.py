@@ -232,3 +232,17 @@ class BudgetLine(models.Model):
     @property
     def amount(self) -> int:
         return int(round(self.quantity * self.rate))
+
+
+class PlanReminder(models.Model):
+    """A reminder e-mailed to a person whose plan was not yet submitted: at most one a day per person."""
+
+    staff = models.ForeignKey("staff.StaffMember", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "year", "sent_on"], name="plan_reminder_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.year} {self.sent_on}"

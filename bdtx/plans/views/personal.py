@@ -75,7 +75,8 @@ def _context(request, plan: PersonalPlan, *, chosen_ids=None) -> dict:
         "balance": _balance_rows(plan),
         "problems": services.plan_problems(plan),
         "can_decide": plan.status == PlanStatus.SUBMITTED and permissions.can_decide_personal_plan(request.user, plan),
-        "deadline": plan.unit_plan.personal_plan_deadline if plan.unit_plan else None,
+        "deadline": (deadline := plan.unit_plan.personal_plan_deadline if plan.unit_plan else None),
+        "days_left": (deadline - timezone.localdate()).days if deadline else None,
         "events": plan.events.select_related("by")[:10],
         "today": timezone.localdate(),
     }
