@@ -9,11 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from django.utils.translation import gettext as _
 
 from bdtx.organisations.models import Level
-from bdtx.rules.rulefiles import _CODE, FORMAT, MAX_BYTES, RuleFileError, _Checker, _Loader
+from bdtx.rules.rulefiles import _CODE, FORMAT, _Checker, checked, load_data, read_bytes
 from bdtx.staff.models import StaffGroup
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
@@ -47,45 +46,13 @@ def bundled_files() -> list[Path]:
 
 def read(path: Path | str) -> ModuleFile:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise RuleFileError(
-            [_("%(file)s: cannot be read (%(reason)s). Check the path.") % {"file": path, "reason": error.strerror}]
-        ) from error
-    return parse(data, path.name)
+    return parse(read_bytes(path), path.name)
 
 
 def parse(content: bytes | str, file_name: str) -> ModuleFile:
     """Check a whole module file and convert it; RuleFileError lists every problem found."""
     checker = _ModuleChecker(file_name)
-    if isinstance(content, bytes):
-        if len(content) > MAX_BYTES:
-            raise RuleFileError([checker.message("", _("the file is larger than 1 MB. A rule file is a few kB."))])
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise RuleFileError([checker.message("", _("the file is not UTF-8 text. Save it as UTF-8."))]) from error
-    try:
-        data = yaml.load(content, Loader=_Loader)  # noqa: S506 (a safe loader: the C one when libyaml is there)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(error, "problem", None) or str(error)
-        raise RuleFileError(
-            [
-                checker.message(
-                    "",
-                    _("not valid YAML at line %(line)d (%(problem)s). Correct the indentation or quoting there.")
-                    % {"line": line, "problem": problem},
-                )
-            ]
-        ) from error
-    result = checker.check_modules(data)
-    if checker.problems:
-        raise RuleFileError(checker.problems)
-    assert result is not None
-    return result
+    return checked(checker, checker.check_modules(load_data(content, checker)))
 
 
 class _ModuleChecker(_Checker):

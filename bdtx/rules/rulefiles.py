@@ -81,13 +81,17 @@ def bundled_files() -> list[Path]:
 
 def read(path: Path | str) -> RuleFile:
     path = Path(path)
+    return parse(read_bytes(path), path.name)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A rule file's bytes; RuleFileError saying so when it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise RuleFileError(
             [_("%(file)s: cannot be read (%(reason)s). Check the path.") % {"file": path, "reason": error.strerror}]
         ) from error
-    return parse(data, path.name)
 
 
 def bundled(code: str) -> RuleFile | None:
@@ -102,6 +106,12 @@ def bundled(code: str) -> RuleFile | None:
 def parse(content: bytes | str, file_name: str) -> RuleFile:
     """Check a whole rule file and convert it; RuleFileError lists every problem found."""
     checker = _Checker(file_name)
+    return checked(checker, checker.check(load_data(content, checker)))
+
+
+def load_data(content: bytes | str, checker: "_Checker") -> object:
+    """Decode a rule file (UTF-8, with or without BOM, at most 1 MB) and parse its YAML; RuleFileError with one
+    message naming the file when that fails. Shared by the standards', programmes' and modules' files."""
     if isinstance(content, bytes):
         if len(content) > MAX_BYTES:
             raise RuleFileError([checker.message("", _("the file is larger than 1 MB. A rule file is a few kB."))])
@@ -110,7 +120,7 @@ def parse(content: bytes | str, file_name: str) -> RuleFile:
         except UnicodeDecodeError as error:
             raise RuleFileError([checker.message("", _("the file is not UTF-8 text. Save it as UTF-8."))]) from error
     try:
-        data = yaml.load(content, Loader=_Loader)  # noqa: S506 (a safe loader: the C one when libyaml is there)
+        return yaml.load(content, Loader=_Loader)  # noqa: S506 (a safe loader: the C one when libyaml is there)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -124,7 +134,10 @@ def parse(content: bytes | str, file_name: str) -> RuleFile:
                 )
             ]
         ) from error
-    result = checker.check(data)
+
+
+def checked(checker: "_Checker", result):
+    """The converted file, or RuleFileError with every problem the checker found."""
     if checker.problems:
         raise RuleFileError(checker.problems)
     assert result is not None
