@@ -80,15 +80,29 @@ def standards(db, bundled_rule_files):
     return {standard.code: standard for standard in Standard.objects.all()}
 
 
+@pytest.fixture(scope="session")
+def bundled_programme_files():
+    """The bundled programme and module files, read and checked once per test session."""
+    from bdtx.catalog import modulefiles
+    from bdtx.rules import programmefiles
+
+    return (
+        [programmefiles.read(path) for path in programmefiles.bundled_files()],
+        [modulefiles.read(path) for path in modulefiles.bundled_files()],
+    )
+
+
 @pytest.fixture
-def programmes(standards):
-    """The 2019 BDTX programmes and the module catalogue, loaded as `make setup` loads them; programmes by code."""
-    from django.core.management import call_command
-
+def programmes(standards, bundled_programme_files):
+    """The 2019 BDTX programmes and the module catalogue, loaded as `load_programmes` and `load_modules` (run by
+    `make setup`) load them; programmes by code."""
+    from bdtx.catalog.services import load_module_files
     from bdtx.rules.models import Programme
+    from bdtx.rules.programmes import load_programme_files
 
-    call_command("load_programmes", verbosity=0)
-    call_command("load_modules", verbosity=0)
+    programme_files, module_files = bundled_programme_files
+    load_programme_files(programme_files)
+    load_module_files(module_files)
     return {programme.code: programme for programme in Programme.objects.prefetch_related("contents")}
 
 

@@ -577,3 +577,17 @@ class _Checker:
                         "fraction": f"{value.numerator}/{value.denominator}",
                     }
         return result
+
+
+def read_all(paths, read) -> list:
+    """Every file read and checked by `read`; RuleFileError with the problems of all of them together."""
+    problems: list[str] = []
+    found = []
+    for path in paths:
+        try:
+            found.append(read(path))
+        except RuleFileError as error:
+            problems += error.problems
+    if problems:
+        raise RuleFileError(problems)
+    return found
