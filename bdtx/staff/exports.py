@@ -59,3 +59,39 @@ def _reporting(rows: Iterator[tuple], progress) -> Iterator[tuple]:
         if count % 2000 == 0:
             progress(count)
         yield row
+
+
+def chase_workbook(people, *, status_header: str, status_of, sheet: str) -> tuple[IO[bytes], int]:
+    """A list of people to chase before a deadline (who has not submitted, who has no approved plan): number,
+    name, code, position, group, unit, their status (`status_of(member)`, under `status_header`), phone, e-mail.
+    `people` must select the unit; it is read in chunks."""
+    columns = [
+        Col("STT", kind="number", width=6),
+        Col("Họ và tên", width=28),
+        Col("Mã định danh", width=16),
+        Col("Chức vụ", width=18),
+        Col("Nhóm", width=16),
+        Col("Đơn vị", width=36),
+        Col("Mã đơn vị", width=14),
+        Col(status_header, width=20),
+        Col("Điện thoại", width=14),
+        Col("Email", width=28),
+    ]
+    groups = CODE_LABELS["group"]
+
+    def rows():
+        for number, member in enumerate(people.iterator(chunk_size=2000), start=1):
+            yield (
+                number,
+                member.full_name,
+                member.code,
+                member.position,
+                groups.get(member.group, member.group),
+                member.unit.name,
+                member.unit.code,
+                status_of(member),
+                member.phone,
+                member.email,
+            )
+
+    return table_file(columns, rows(), sheet=sheet)

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET
 
 from bdtx.accounts import permissions
 from bdtx.lib import cells
-from bdtx.lib.excel import XLSX_CONTENT_TYPE, Col, table_file
+from bdtx.lib.excel import XLSX_CONTENT_TYPE
 from bdtx.organisations.forms import UnitChoiceField
 from bdtx.organisations.models import Unit
 from bdtx.rules.models import Criterion, Rating
-from bdtx.staff.validation import CODE_LABELS
+from bdtx.staff.exports import chase_workbook
 
 from .. import services
 from ..models import AppraisalCycle, EvaluationPolicy, SubjectGroup
@@ -390,18 +390,6 @@ def cycle_detail(request, pk: int):
     return response
 
 
-NOT_SUBMITTED_COLUMNS = [
-    Col("STT", kind="number", width=6),
-    Col("Họ và tên", width=28),
-    Col("Mã định danh", width=16),
-    Col("Chức vụ", width=18),
-    Col("Nhóm", width=16),
-    Col("Đơn vị", width=36),
-    Col("Mã đơn vị", width=14),
-    Col("Tự đánh giá", width=20),
-    Col("Điện thoại", width=14),
-    Col("Email", width=28),
-]
 # Spreadsheet words are Vietnamese data (CONTRACTS.md), like the import's column labels.
 STARTED, NOT_STARTED = "Đang làm, chưa nộp", "Chưa bắt đầu"
 
@@ -423,24 +411,12 @@ def not_submitted_xlsx(request, pk: int):
             % {"count": count, "unit": unit.name},
         )
         return redirect(reverse("appraisals:cycle-detail", args=[cycle.pk]) + f"?unit={unit.pk}")
-    groups = CODE_LABELS["group"]
-
-    def rows():
-        for number, member in enumerate(people.iterator(chunk_size=2000), start=1):
-            yield (
-                number,
-                member.full_name,
-                member.code,
-                member.position,
-                groups.get(member.group, member.group),
-                member.unit.name,
-                member.unit.code,
-                STARTED if member.appraisal_id else NOT_STARTED,
-                member.phone,
-                member.email,
-            )
-
-    handle, written = table_file(NOT_SUBMITTED_COLUMNS, rows(), sheet="Chưa nộp tự đánh giá")
+    handle, written = chase_workbook(
+        people,
+        status_header="Tự đánh giá",
+        status_of=lambda member: STARTED if member.appraisal_id else NOT_STARTED,
+        sheet="Chưa nộp tự đánh giá",
+    )
     export_log.info(
         "user=%s exported not-submitted cycle=%s unit=%s rows=%d", request.user.username, cycle.pk, unit.code, written
     )

@@ -24,7 +24,7 @@ from bdtx.appraisals.progress import Subtree
 from bdtx.lib import cells
 from bdtx.lib.excel import XLSX_CONTENT_TYPE, Col, table_file
 from bdtx.organisations.models import Unit
-from bdtx.staff.validation import CODE_LABELS
+from bdtx.staff.exports import chase_workbook
 
 from ..models import PlanStatus
 from ..permissions import planning_roots
@@ -294,18 +294,6 @@ PROGRESS_COLUMNS = [
     Col("Bị trả lại", kind="number", width=12),
     Col("Chưa có kế hoạch được duyệt", kind="number", width=18),
 ]
-PEOPLE_COLUMNS = [
-    Col("STT", kind="number", width=6),
-    Col("Họ và tên", width=28),
-    Col("Mã định danh", width=16),
-    Col("Chức vụ", width=18),
-    Col("Nhóm", width=16),
-    Col("Đơn vị", width=36),
-    Col("Mã đơn vị", width=14),
-    Col("Kế hoạch BDTX", width=20),
-    Col("Điện thoại", width=14),
-    Col("Email", width=28),
-]
 
 
 @login_required
@@ -347,24 +335,12 @@ def progress_people_xlsx(request):
             % {"count": count, "unit": unit.name},
         )
         return redirect(reverse("plans:progress") + f"?unit={unit.pk}&year={school_year_label(year)}")
-    groups = CODE_LABELS["group"]
-
-    def rows():
-        for number, member in enumerate(people.iterator(chunk_size=2000), start=1):
-            yield (
-                number,
-                member.full_name,
-                member.code,
-                member.position,
-                groups.get(member.group, member.group),
-                member.unit.name,
-                member.unit.code,
-                STATUS_WORDS.get(member.plan_status, member.plan_status),
-                member.phone,
-                member.email,
-            )
-
-    handle, written = table_file(PEOPLE_COLUMNS, rows(), sheet="Chưa có kế hoạch được duyệt")
+    handle, written = chase_workbook(
+        people,
+        status_header="Kế hoạch BDTX",
+        status_of=lambda member: STATUS_WORDS.get(member.plan_status, member.plan_status),
+        sheet="Chưa có kế hoạch được duyệt",
+    )
     export_log.info(
         "user=%s exported no-approved-plan unit=%s year=%s rows=%d", request.user.username, unit.code, year, written
     )
