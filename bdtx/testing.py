@@ -5,6 +5,7 @@ import itertools
 
 from bdtx.accounts.models import User
 from bdtx.accounts.services import grant_role
+from bdtx.lib.schoolyear import school_year_of
 from bdtx.organisations.models import Unit, UnitKind
 from bdtx.organisations.services import create_unit
 from bdtx.staff.models import StaffMember
@@ -39,11 +40,6 @@ def make_staff(
         member.user = user
         member.save(update_fields=["user"])
     return member
-
-
-def school_year_of(day: dt.date) -> int:
-    """The school year (by its first calendar year) that a day falls in: it starts in August."""
-    return day.year if day.month >= 8 else day.year - 1
 
 
 def make_cycle(unit: Unit, *, year: int | None = None, by: User | None = None, title: str = "", **dates):

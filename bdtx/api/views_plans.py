@@ -9,7 +9,6 @@ from django.db.models import OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,6 +20,7 @@ from bdtx.appraisals.permissions import own_staff
 from bdtx.catalog.models import TrainingModule
 from bdtx.lib import cells
 from bdtx.lib.cells import Invalid
+from bdtx.lib.schoolyear import current_school_year
 from bdtx.lib.text import clean, fold
 from bdtx.plans import permissions, services
 from bdtx.plans.models import BudgetLine, CostCategory, PersonalPlan, PersonalPlanItem, PlanStatus, PlanTopic, UnitPlan
@@ -65,12 +65,6 @@ class PlanConflict(exceptions.APIException):
 
     def __init__(self, message: str, code: str):
         super().__init__({"detail": message, "code": code})
-
-
-def current_school_year() -> int:
-    """The school year (by its first calendar year) of today: it starts in August."""
-    today = timezone.localdate()
-    return today.year if today.month >= 8 else today.year - 1
 
 
 YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="School year by its first calendar year (2026: 2026-27)")

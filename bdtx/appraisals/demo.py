@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bdtx.accounts.models import Role, RoleAssignment, User
+from bdtx.lib.schoolyear import school_year_of as school_year
 from bdtx.organisations import demo as province_demo
 from bdtx.organisations.demo import PROVINCE_CODE, Row, insert_rows
 from bdtx.organisations.models import Level, Unit
@@ -174,11 +175,6 @@ class Person:
     member: StaffMember
     standard: Standard
     ability: float
-
-
-def school_year(day: dt.date) -> int:
-    """The school year (by its first calendar year) a day falls in: it starts in August."""
-    return day.year if day.month >= 8 else day.year - 1
 
 
 @contextlib.contextmanager

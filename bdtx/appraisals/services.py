@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from bdtx.lib.schoolyear import school_year_label
 from bdtx.rules.classification import RANK, RuleError
 from bdtx.rules.models import Criterion, Rating, Standard, Subject
 from bdtx.rules.standards import standard_for
@@ -77,10 +78,6 @@ class NeedsAcknowledgement(AppraisalError):
     def __init__(self, flags: dict[int, list[Flag]]):
         self.flags = flags
         super().__init__(_("Some evaluations need a second look before they are confirmed."))
-
-
-def school_year_label(year: int) -> str:
-    return f"{year}-{year + 1}"
 
 
 # Cycles -------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bdtx.appraisals.models import TrainingNeed
 from bdtx.appraisals.permissions import OFFICER_ROLES
 from bdtx.catalog.models import TrainingModule
 from bdtx.catalog.services import update_module
+from bdtx.lib.schoolyear import school_year_of as school_year
 from bdtx.organisations import demo as province_demo
 from bdtx.organisations.demo import PROVINCE_CODE, Row, insert_rows
 from bdtx.organisations.models import Unit, UnitKind
@@ -151,11 +152,6 @@ class Candidate:
     requirement: period_rules.Requirement
     topics: list[PlanTopic]
     offered: list[TrainingModule]
-
-
-def school_year(day: dt.date) -> int:
-    """The school year (by its first calendar year) a day falls in: it starts in August."""
-    return day.year if day.month >= 8 else day.year - 1
 
 
 @contextlib.contextmanager

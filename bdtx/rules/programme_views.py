@@ -10,12 +10,12 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bdtx.accounts.permissions import is_system_admin
+from bdtx.lib.schoolyear import current_school_year
 from bdtx.organisations.models import Unit
 
 from . import programmes as services
@@ -29,12 +29,6 @@ PROGRAMME_SOURCE_LABELS = {
     "regulation": gettext_lazy("Regulation"),
     "adjustment": gettext_lazy("Adjustment"),
 }
-
-
-def current_school_year() -> int:
-    """The school year (by its first calendar year) of today: it starts in August."""
-    today = timezone.localdate()
-    return today.year if today.month >= 8 else today.year - 1
 
 
 def year_label(year: int) -> str:

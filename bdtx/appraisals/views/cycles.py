@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from bdtx.accounts import permissions
 from bdtx.lib import cells
 from bdtx.lib.excel import XLSX_CONTENT_TYPE
+from bdtx.lib.schoolyear import current_school_year
 from bdtx.organisations.forms import UnitChoiceField
 from bdtx.organisations.models import Unit
 from bdtx.rules.models import Criterion, Rating
@@ -265,12 +266,6 @@ def _context(request, cycle: AppraisalCycle, unit: Unit | None, roots: list[Unit
 
 
 # Cycles ------------------------------------------------------------------------------------------------
-
-
-def current_school_year() -> int:
-    """The school year (by its first calendar year) of today: it starts in August."""
-    today = timezone.localdate()
-    return today.year if today.month >= 8 else today.year - 1
 
 
 def openable_units(user):

@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET
 from bdtx.appraisals.progress import Subtree
 from bdtx.lib import cells
 from bdtx.lib.excel import XLSX_CONTENT_TYPE, Col, table_file
+from bdtx.lib.schoolyear import current_school_year, school_year_label
 from bdtx.organisations.models import Unit
 from bdtx.staff.exports import chase_workbook
 
@@ -33,16 +33,6 @@ from ..reports import DEFAULT_CLASS_SIZE, MAX_CLASS_SIZE, demand, plan_progress,
 PAGE_SIZE = 50
 export_log = logging.getLogger("bdtx.exports")
 _SCHOOL_YEAR = re.compile(r"^(\d{4})\s*[-–/]\s*(\d{4})$")
-
-
-def current_school_year() -> int:
-    """The school year (by its first calendar year) of today: it starts in August."""
-    today = timezone.localdate()
-    return today.year if today.month >= 8 else today.year - 1
-
-
-def school_year_label(year: int) -> str:
-    return f"{year}-{year + 1}"
 
 
 # Filters -------------------------------------------------------------------------------------------------

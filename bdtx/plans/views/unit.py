@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +17,7 @@ from bdtx.accounts import permissions as account_permissions
 from bdtx.accounts.models import MANAGING_ROLES
 from bdtx.lib import cells
 from bdtx.lib.pdf import pdf_response
+from bdtx.lib.schoolyear import current_school_year
 from bdtx.organisations.models import Level, Unit
 
 from .. import services
@@ -204,11 +204,6 @@ class DecisionForm(forms.Form):
 
 
 # Helpers -----------------------------------------------------------------------------------------------
-
-
-def current_school_year() -> int:
-    today = timezone.localdate()
-    return today.year if today.month >= 8 else today.year - 1
 
 
 def url(name: str, *args) -> str:
