@@ -308,9 +308,10 @@ def detail(request, plan: PersonalPlan) -> Response:
         pk=plan.pk,
     )
     user = request.user
+    check = services.plan_check(plan)
     context = {
-        "balance": services.plan_balance(plan),
-        "problems": services.plan_problems(plan),
+        "balance": {"required": check["required"], "planned": check["planned"]},
+        "problems": check["problems"],
         "can_edit": is_owner(user, plan) and plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED),
         "can_decide": plan.status == PlanStatus.SUBMITTED and permissions.can_decide_personal_plan(user, plan),
     }

@@ -85,10 +85,26 @@ PROBLEM_MESSAGES = {
 }
 
 
-def plan_problems(plan: PersonalPlan) -> list[str]:
-    """What keeps the plan from meeting the year's requirement, in the user's language (empty: it meets it)."""
+def plan_check(plan: PersonalPlan) -> dict:
+    """The plan against the year's requirement, worked out once: {"required": {...}, "planned": {...}} per
+    content and "total", and "problems" in the user's language (empty: the plan meets it)."""
     requirement = requirement_for(plan.programme, plan.unit, plan.year)
-    return [PROBLEM_MESSAGES[key](values) for key, values in period_rules.problems(requirement, plan_lines(plan))]
+    lines = plan_lines(plan)
+    return {
+        "required": {**requirement.periods, "total": requirement.total},
+        "planned": period_rules.balance(requirement, lines),
+        "problems": [PROBLEM_MESSAGES[key](values) for key, values in period_rules.problems(requirement, lines)],
+    }
+
+
+def plan_problems(plan: PersonalPlan) -> list[str]:
+    return plan_check(plan)["problems"]
+
+
+def plan_balance(plan: PersonalPlan) -> dict:
+    """{"required": {...}, "planned": {...}} per content and "total", for the live balance."""
+    check = plan_check(plan)
+    return {"required": check["required"], "planned": check["planned"]}
 
 
 def plan_lines(plan: PersonalPlan) -> list[period_rules.Line]:
@@ -96,15 +112,6 @@ def plan_lines(plan: PersonalPlan) -> list[period_rules.Line]:
         period_rules.Line(content=item.content, periods=item.periods, module=item.module.code if item.module_id else "")
         for item in plan.items.select_related("module")
     ]
-
-
-def plan_balance(plan: PersonalPlan) -> dict:
-    """{"required": {...}, "planned": {...}} per content and "total", for the live balance."""
-    requirement = requirement_for(plan.programme, plan.unit, plan.year)
-    return {
-        "required": {**requirement.periods, "total": requirement.total},
-        "planned": period_rules.balance(requirement, plan_lines(plan)),
-    }
 
 
 # Personal plans -------------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def _context(request, plan: PersonalPlan, *, chosen_ids=None) -> dict:
     chosen = {item.module_id for item in items if item.module_id} if chosen_ids is None else set(chosen_ids)
     editable = owner and plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED)
     offered = list(services.offered_modules(plan).prefetch_related("criteria")) if editable else []
+    check = services.plan_check(plan)
     return {
         "plan": plan,
         "member": plan.staff,
@@ -72,8 +73,8 @@ def _context(request, plan: PersonalPlan, *, chosen_ids=None) -> dict:
         "chosen_modules": [item for item in items if item.module_id],
         "suggested": suggestions(plan, offered),
         "chosen": chosen,
-        "balance": _balance_rows(plan),
-        "problems": services.plan_problems(plan),
+        "balance": _balance_rows(plan, check),
+        "problems": check["problems"],
         "can_decide": plan.status == PlanStatus.SUBMITTED and permissions.can_decide_personal_plan(request.user, plan),
         "deadline": (deadline := plan.unit_plan.personal_plan_deadline if plan.unit_plan else None),
         "days_left": (deadline - timezone.localdate()).days if deadline else None,
@@ -82,8 +83,7 @@ def _context(request, plan: PersonalPlan, *, chosen_ids=None) -> dict:
     }
 
 
-def _balance_rows(plan: PersonalPlan) -> list[dict]:
-    balance = services.plan_balance(plan)
+def _balance_rows(plan: PersonalPlan, balance: dict) -> list[dict]:
     names = {content.code: content.name for content in plan.programme.contents.all()}
     rows = []
     for code, required in balance["required"].items():
