@@ -8,6 +8,7 @@
 - principal_b: school B's principal, the outsider for everything in school A.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -104,6 +105,29 @@ def programmes(standards, bundled_programme_files):
     load_programme_files(programme_files)
     load_module_files(module_files)
     return {programme.code: programme for programme in Programme.objects.prefetch_related("contents")}
+
+
+@pytest.fixture
+def approved_plan(cast, programmes):
+    """member_a's approved plan for 2027-2028 under the Sở's and school A's plans: 01 (40 periods), 02 (40) and
+    the modules GVPT 04–07 (10 periods each) for 03."""
+    from bdtx.catalog.models import TrainingModule
+    from bdtx.plans import services
+    from bdtx.plans.models import PlanTopic
+
+    TrainingModule.objects.filter(code__startswith="GVPT").update(periods=10)
+    so_plan = services.create_unit_plan(unit=cast.tree.province, year=2027, by=cast.officer)
+    PlanTopic.objects.create(plan=so_plan, content="01", title="Chương trình GDPT 2018: dạy học lớp 5", periods=40)
+    PlanTopic.objects.create(plan=so_plan, content="02", title="Giáo dục địa phương tỉnh Lai Châu", periods=40)
+    so_plan.modules.set(TrainingModule.objects.filter(code__startswith="GVPT"))
+    services.create_unit_plan(unit=cast.tree.school_a, year=2027, by=cast.principal_a)
+    plan = services.start_personal_plan(cast.member_a, 2027)
+    chosen = TrainingModule.objects.filter(code__in=["GVPT 04", "GVPT 05", "GVPT 06", "GVPT 07"])
+    services.set_modules(plan, chosen, by=cast.teacher_a)
+    services.submit_personal_plan(plan, by=cast.teacher_a, today=dt.date(2027, 5, 1))
+    services.decide_personal_plans([plan], by=cast.principal_a, approve=True)
+    plan.refresh_from_db()
+    return plan
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

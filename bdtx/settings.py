@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "bdtx.appraisals",
     "bdtx.catalog",
     "bdtx.plans",
+    "bdtx.delivery",
+    "bdtx.results",
     "bdtx.api",
 ]
 

@@ -55,3 +55,53 @@ def make_cycle(unit: Unit, *, year: int | None = None, by: User | None = None, t
     dates.setdefault("opinions_until", today + dt.timedelta(days=15))
     dates.setdefault("evaluation_until", today + dt.timedelta(days=30))
     return open_cycle(by=by, unit=unit, year=year, title=title or f"Đánh giá chuẩn năm học {year}-{year + 1}", **dates)
+
+
+def make_class(
+    organiser: Unit,
+    *,
+    year: int,
+    code: str = "L01",
+    content: str = "03",
+    modules=(),
+    periods: int = 40,
+    sessions: int = 0,
+    first_day: dt.date | None = None,
+    tests: int = 1,
+    by: User | None = None,
+    **values,
+):
+    """A class open for enrolment, with `sessions` daily sessions from `first_day` (08:00–11:00, 4 periods)
+    and `tests` tests."""
+    from bdtx.delivery.models import Assessment, ClassSession, ClassStatus, TrainingClass
+
+    values.setdefault("status", ClassStatus.OPEN)
+    values.setdefault("title", f"Lớp {code}")
+    training_class = TrainingClass.objects.create(
+        organiser=organiser, year=year, code=code, content=content, periods=periods, created_by=by, **values
+    )
+    training_class.modules.set(modules)
+    first_day = first_day or dt.date(year, 10, 5)
+    for index in range(sessions):
+        ClassSession.objects.create(
+            training_class=training_class,
+            date=first_day + dt.timedelta(days=index),
+            starts_at=dt.time(8),
+            ends_at=dt.time(11),
+            place="Phòng họp trường",
+        )
+    for index in range(tests):
+        Assessment.objects.create(training_class=training_class, title=f"Bài kiểm tra {index + 1}", position=index)
+    return training_class
+
+
+def enrol(training_class, *staff, source: str = "hand"):
+    """Put people straight into a class (test set-up; the services check capacity and clashes)."""
+    from bdtx.delivery.models import Enrolment, EnrolmentStatus
+
+    return [
+        Enrolment.objects.create(
+            training_class=training_class, staff=member, status=EnrolmentStatus.ENROLLED, source=source
+        )
+        for member in staff
+    ]
