@@ -1,7 +1,16 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views, views_appraisals, views_plans
+from . import (
+    views,
+    views_appraisals,
+    views_attendance,
+    views_certificates,
+    views_delivery,
+    views_plans,
+    views_results,
+    views_scores,
+)
 
 app_name = "api"
 urlpatterns = [
@@ -11,6 +20,11 @@ urlpatterns = [
     path("staff/<int:pk>/", views.StaffDetail.as_view(), name="staff-detail"),
     *views_appraisals.urlpatterns,
     *views_plans.urlpatterns,
+    *views_delivery.urlpatterns,
+    *views_attendance.urlpatterns,
+    *views_scores.urlpatterns,
+    *views_results.urlpatterns,
+    *views_certificates.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
