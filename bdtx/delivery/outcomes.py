@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from bdtx.lib.db import update_rows
 from bdtx.rules.completion import PASSED, class_outcome, completion_rule
 
 from .models import Assessment, Attendance, ClassSession, Enrolment, EnrolmentStatus, Score
@@ -98,11 +99,31 @@ def _refresh(ids: list[int]) -> set[tuple[int, int]]:
         if new != (enrolment.outcome, enrolment.reasons, enrolment.sessions_attended, enrolment.final_score):
             if outcome != enrolment.outcome:
                 changed.add((enrolment.staff_id, training_class.year))
+            before = {field: getattr(enrolment, field) for field in FIELDS}
             enrolment.outcome, enrolment.reasons, enrolment.sessions_attended, enrolment.final_score = new
             enrolment.completed_at = enrolment.completed_at or now if outcome == PASSED else None
             enrolment.updated_at = now
-            dirty.append(enrolment)
-    Enrolment.objects.bulk_update(
-        dirty, ["outcome", "reasons", "sessions_attended", "final_score", "completed_at", "updated_at"], batch_size=500
-    )
+            dirty.append((enrolment, [field for field in FIELDS if getattr(enrolment, field) != before[field]]))
+    _save(dirty)
     return changed
+
+
+FIELDS = ("outcome", "reasons", "sessions_attended", "final_score", "completed_at", "updated_at")
+GROUPED_UPDATES = 25
+
+
+def _save(dirty: list[tuple[Enrolment, list[str]]]) -> None:
+    """Write the recomputed enrolments. Rows given the same new values (most of a class after an attendance sheet
+    or a new test: the same count, the same reasons) share one UPDATE: bulk_update builds a CASE per row and
+    field, which costs far more for a class of hundreds. Many distinct values (e.g. every mean score different):
+    one prepared UPDATE per row sent with executemany (bdtx.lib.db.update_rows)."""
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    for enrolment, fields in dirty:
+        values = {field: getattr(enrolment, field) for field in fields}
+        key = repr(sorted(values.items()))
+        groups.setdefault(key, (values, []))[1].append(enrolment.pk)
+    if len(groups) <= GROUPED_UPDATES:
+        for values, ids in groups.values():
+            Enrolment.objects.filter(pk__in=ids).update(**values)
+    else:
+        update_rows([enrolment for enrolment, _fields in dirty], list(FIELDS))
