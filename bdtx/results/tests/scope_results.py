@@ -1,14 +1,16 @@
 """The school-A records of this area that the outsider test tries (see bdtx/tests/test_scope_everywhere.py):
-member_a's yearly result (worked out from the draft plan school_a_records made) and school A for the unit pages."""
+member_a's yearly result (worked out from the draft plan school_a_records made) school A for the unit pages; a recompute job
+school A's principal started."""
 
 from bdtx.results import services
-from bdtx.results.models import YearResult
+from bdtx.results.models import RecomputeJob, YearResult
 
 
 def records(cast) -> dict:
     services.recompute(2027, unit=cast.tree.school_a)
     result = YearResult.objects.get(staff=cast.member_a, year=2027)
     school = cast.tree.school_a.pk
+    job = RecomputeJob.objects.create(unit=cast.tree.school_a, year=2027, requested_by=cast.principal_a)
     return {
         "results:result": result.pk,
         "results:result-recognise": result.pk,
@@ -22,4 +24,5 @@ def records(cast) -> dict:
         "results:at-risk": school,
         "results:at-risk-xlsx": school,
         "api:result-detail": result.pk,
+        "results:recompute-job": job.pk,
     }

@@ -31,7 +31,7 @@ from bdtx.rules.completion import completion_rule
 
 from .. import reports, services, tasks
 from ..forms import CorrectForm, ReopenForm, ResultFilterForm, YearForm
-from ..models import YearResult
+from ..models import RecomputeJob, YearResult
 
 PAGE_SIZE = 50
 # Above this many people a recomputation runs in the background with a progress bar.
@@ -386,10 +386,10 @@ def unit_recompute(request, pk: int):
     year = form.cleaned_data["year"]
     people = expected_staff().filter(unit_id__in=_ids(unit)).count()
     if people > RECOMPUTE_INLINE:
-        job = tasks.new_job(unit=unit, year=year, user=request.user, total=people)
-        tasks.recompute_job.enqueue(job["id"])
-        log.info("user=%s started recompute job %s unit=%s year=%s", request.user.username, job["id"], unit.code, year)
-        return redirect("results:recompute-job", job_id=job["id"])
+        job = RecomputeJob.objects.create(unit=unit, year=year, requested_by=request.user, total=people)
+        tasks.recompute_job.enqueue(job.pk)
+        log.info("user=%s started recompute job %s unit=%s year=%s", request.user.username, job.pk, unit.code, year)
+        return redirect("results:recompute-job", pk=job.pk)
     counts = services.recompute(year, unit=unit)
     messages.success(request, _counts_message(counts))
     return redirect(_back(unit, {"year": year}))
@@ -407,12 +407,14 @@ def _counts_message(counts: dict) -> str:
 
 @login_required
 @require_GET
-def recompute_job(request, job_id: str):
-    """A background recomputation: its progress (polled by htmx while it runs), then its counts."""
-    job = tasks.read_job(job_id)
-    if job is None or (job["user"] != request.user.pk and not request.user.is_superuser):
-        raise Http404
-    busy = job["status"] in (tasks.QUEUED, tasks.RUNNING)
+def recompute_job(request, pk: int):
+    """A background recomputation, seen by the person who started it: its progress (polled by htmx while it runs),
+    then its counts."""
+    jobs = RecomputeJob.objects.select_related("unit")
+    if not request.user.is_superuser:
+        jobs = jobs.filter(requested_by=request.user)
+    job = get_object_or_404(jobs, pk=pk)
+    busy = job.busy
     if request.htmx and not busy:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
@@ -420,16 +422,16 @@ def recompute_job(request, job_id: str):
     context = {
         "job": job,
         "busy": busy,
-        "percent": int(100 * job["done"] / job["total"]) if job["total"] else 0,
-        "message": _counts_message(job["counts"]) if job["status"] == tasks.DONE else "",
+        "percent": job.percent,
+        "message": _counts_message(job.counts) if job.status == RecomputeJob.Status.DONE else "",
         "back": _back_to_unit(job),
     }
     template = "results/result_job.html#status" if request.htmx else "results/result_job.html"
     return render(request, template, context)
 
 
-def _back_to_unit(job: dict) -> str:
-    return f"{reverse('results:unit', kwargs={'pk': job['unit']})}?{urlencode({'year': job['year']})}"
+def _back_to_unit(job: RecomputeJob) -> str:
+    return f"{reverse('results:unit', kwargs={'pk': job.unit_id})}?{urlencode({'year': job.year})}"
 
 
 urlpatterns = [
@@ -442,5 +444,5 @@ urlpatterns = [
     path("units/<int:pk>/", unit_list, name="unit"),
     path("units/<int:pk>/recognise/", unit_recognise, name="unit-recognise"),
     path("units/<int:pk>/recompute/", unit_recompute, name="unit-recompute"),
-    path("jobs/<slug:job_id>/", recompute_job, name="recompute-job"),
+    path("jobs/<int:pk>/", recompute_job, name="recompute-job"),
 ]
