@@ -39,6 +39,10 @@ run: setup  ## set up and start the web server and the background worker (Ctrl-C
 	$(PY) manage.py collectstatic --no-input -v 0
 	@bash scripts/run-dev $(PORT)
 
+.PHONY: serve
+serve: $(VENV)/.installed  ## production: checks, migrations, static files, gunicorn + task workers (docs/deploy.md)
+	@bash scripts/serve
+
 worker: setup  ## the background worker alone
 	$(PY) manage.py db_worker
 

@@ -61,11 +61,15 @@ def sqlite_database(path: Path) -> dict:
 
 
 DEBUG = env_bool("DEBUG")
+# BDTX_PRODUCTION=1: secure cookies, HTTPS, HSTS; `manage.py serve` (make serve) runs only with it.
+PRODUCTION = env_bool("BDTX_PRODUCTION")
+# The key used when SECRET_KEY is not set (development only: `manage.py serve` refuses to start with it).
+DEVELOPMENT_SECRET_KEY = "bdtx-insecure-development-key-change-me-in-production-0123456789"
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG and env_bool("BDTX_PRODUCTION"):
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    SECRET_KEY = "bdtx-insecure-development-key-change-me-in-production-0123456789"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
@@ -94,9 +98,12 @@ INSTALLED_APPS = [
     "bdtx.delivery",
     "bdtx.results",
     "bdtx.api",
+    "bdtx.ops",
+    "bdtx.privacy",
 ]
 
 MIDDLEWARE = [
+    "bdtx.ops.middleware.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -258,7 +265,22 @@ if env_bool("BDTX_PRODUCTION"):
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a reverse proxy that sets X-Forwarded-Proto (docs/deploy.md); BEHIND_HTTPS_PROXY=0 when there is none.
+    if env_bool("BEHIND_HTTPS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Probes call the web processes directly over HTTP: answer them instead of redirecting to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Reverse proxies whose X-Forwarded-For gives the visitor's address (IPs or networks, comma-separated).
+TRUSTED_PROXIES = [p for p in env("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()]
+# /readyz: not ready when more than READYZ_QUEUE_MAX_LATE tasks have waited longer than READYZ_QUEUE_LATE_SECONDS.
+READYZ_QUEUE_LATE_SECONDS = int(env("READYZ_QUEUE_LATE_SECONDS", "120"))
+READYZ_QUEUE_MAX_LATE = int(env("READYZ_QUEUE_MAX_LATE", "20"))
+# `manage.py prune_evaluations` deletes appraisals (and their evidence) older than this many school years
+# (docs/privacy.md: the period the regulation requires is not confirmed; 10 is a cautious default).
+EVALUATION_RETENTION_YEARS = int(env("EVALUATION_RETENTION_YEARS", "10"))
+# Where `manage.py backup` writes when no --output is given.
+BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("bdtx.accounts.urls")),
     path("units/", include("bdtx.organisations.urls")),
     path("staff/", include("bdtx.staff.urls")),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("verify/", include("bdtx.results.views.verify")),
     path("standards/", include("bdtx.rules.urls")),
     path("programmes/", include("bdtx.rules.programme_urls")),
+    path("privacy/", include("bdtx.privacy.urls")),
     path("api/v1/", include("bdtx.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

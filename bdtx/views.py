@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bdtx.accounts import permissions
+from bdtx.ops import health
 from bdtx.organisations.models import Unit
 from bdtx.staff.models import StaffMember
 
@@ -36,10 +36,14 @@ def home(request):
 @require_GET
 def healthz(request):
     """200 and {"status": "ok"} when the database answers; 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+    if not health.database_answers():
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """200 when the database answers and the task queue keeps up; 503 otherwise (bdtx/ops/health.py)."""
+    ready, body = health.readiness()
+    return JsonResponse(body, status=200 if ready else 503)

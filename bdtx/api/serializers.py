@@ -13,6 +13,8 @@ from bdtx.lib import cells
 from bdtx.lib.cells import Invalid
 from bdtx.lib.text import clean
 from bdtx.organisations.models import Level, Unit, UnitKind
+from bdtx.privacy.models import AccessLog
+from bdtx.privacy.services import PERSONAL_FIELDS, can_see_personal, log_access, masked
 from bdtx.staff.models import StaffGroup, StaffMember, Status
 from bdtx.staff.validation import COLUMN_BY_FIELD, COLUMNS, LABELS, LEVELS, validate_row
 
@@ -188,6 +190,39 @@ class UnitSerializer(serializers.Serializer):
         return values
 
 
+@extend_schema_field(
+    {"type": "string", "example": "1985-09-05", "description": "YYYY-MM-DD; **/**/YYYY when masked for the caller"}
+)
+class PersonalDateField(DateValueField):
+    """A birth date: a date, or only its year ("**/**/1985") for callers who may not see it in full."""
+
+
+class StaffListSerializer(serializers.ListSerializer):
+    """A page of people. When it shows anyone's personal data in full (other than the caller's own), the page
+    is logged once, with its filters and how many people it showed in full (bdtx.privacy)."""
+
+    def to_representation(self, data):
+        items = list(data)
+        rows = super().to_representation(items)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        shown_in_full = sum(
+            1
+            for item, row in zip(items, rows, strict=True)
+            if not row["personal_data_masked"] and item.user_id != getattr(user, "pk", None)
+        )
+        if shown_in_full:
+            log_access(
+                user=user,
+                kind=AccessLog.Kind.LIST,
+                what="api:staff-list",
+                request=request,
+                filters={key: request.query_params.get(key) for key in request.query_params},
+                rows=shown_in_full,
+            )
+        return rows
+
+
 class StaffSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     code = TextField(help_text="Mã định danh (unique; required)")
@@ -195,9 +230,14 @@ class StaffSerializer(serializers.Serializer):
     family_name = serializers.CharField(read_only=True)
     middle_name = serializers.CharField(read_only=True)
     given_name = serializers.CharField(read_only=True)
-    birth_date = DateValueField(help_text="Ngày sinh (required): YYYY-MM-DD or dd/mm/yyyy")
+    birth_date = PersonalDateField(
+        help_text="Ngày sinh (required): YYYY-MM-DD or dd/mm/yyyy. Read back as YYYY-MM-DD, or **/**/YYYY when masked"
+    )
     gender = TextField(help_text="nam | nu (or Nam / Nữ)")
-    citizen_id = TextField(help_text="Số CCCD: 12 digits, agreeing with the birth date and gender")
+    citizen_id = TextField(
+        help_text="Số CCCD: 12 digits, agreeing with the birth date and gender. Read back masked (012*******23) "
+        "unless the caller may see it in full"
+    )
     ethnicity = TextField()
     unit = IdField(source="unit_id", help_text="Id of the unit (or send unit_code); required to create")
     unit_code = TextField(help_text="Code of the unit (instead of unit)")
@@ -208,15 +248,42 @@ class StaffSerializer(serializers.Serializer):
     qualification = TextField(help_text="Trình độ đào tạo: " + ", ".join(COLUMN_BY_FIELD["qualification"].labels))
     professional_title = TextField()
     is_core = FlagField(help_text="Cốt cán")
-    phone = TextField()
+    phone = TextField(help_text="Read back masked (09******78) unless the caller may see it in full")
     email = TextField()
     joined_on = DateValueField(help_text="Ngày vào ngành")
     status = TextField(help_text="working | transferred_out | retired | left")
     version = IdField(help_text="Send the version you read with an update: a stale one is refused with 409")
+    personal_data_masked = serializers.SerializerMethodField(
+        help_text="True when the citizen ID, birth date and phone are masked for the caller (Nghị định 13/2023)"
+    )
+
+    class Meta:
+        list_serializer_class = StaffListSerializer
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_personal_data_masked(self, instance) -> bool:
+        request = self.context.get("request")
+        return not can_see_personal(getattr(request, "user", None), instance)
 
     def to_representation(self, instance):
+        """The record as the caller may see it: personal fields masked by bdtx.privacy's rule. A full record
+        shown to someone other than the person is logged (a page of them, once, by StaffListSerializer)."""
         data = super().to_representation(instance)
         data["unit_code"] = instance.unit.code
+        if data["personal_data_masked"]:
+            for name in PERSONAL_FIELDS:
+                if data[name]:
+                    data[name] = masked(name, getattr(instance, name))
+        elif self.parent is None:
+            request = self.context.get("request")
+            if request is not None and instance.user_id != request.user.pk:
+                log_access(
+                    user=request.user,
+                    kind=AccessLog.Kind.VIEW,
+                    what="api:staff-detail",
+                    request=request,
+                    staff=instance,
+                )
         return data
 
     def validate(self, attrs):

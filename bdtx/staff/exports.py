@@ -5,6 +5,7 @@ from typing import IO
 
 from bdtx.accounts import permissions
 from bdtx.lib.excel import Col, table_file
+from bdtx.privacy.services import PERSONAL_FIELDS, full_data_check, full_data_filter, mask_phone, masked
 
 from .forms import StaffFilterForm
 from .models import StaffMember
@@ -13,6 +14,10 @@ from .validation import CODE_LABELS, COLUMNS
 SOURCE = {"unit_code": "unit__code"}  # import fields that are not StaffMember columns
 DATES = {"birth_date", "joined_on"}
 WIDTHS = {"full_name": 28, "unit_code": 14, "subjects": 24, "email": 26, "status": 16, "code": 16, "citizen_id": 15}
+# Spreadsheet names are data, in Vietnamese like the headers. A masked export says so in its sheet's name; its
+# masked cells are refused by the import (not a date, not 12 digits), so it can never overwrite the real values.
+SHEET = "Cán bộ, giáo viên"
+MASKED_SHEET = "CBGV (che CCCD, ngày sinh, SĐT)"
 EXPORT_COLUMNS = [
     Col(c.header, kind="date" if c.field in DATES else "text", width=WIDTHS.get(c.field, 14)) for c in COLUMNS
 ]
@@ -38,20 +43,38 @@ def filtered_staff(user, params):
     return form, form.apply(StaffMember.objects.visible_to(user))
 
 
-def staff_rows(staff) -> Iterator[tuple]:
-    """Rows in column order, streamed from the database without building model objects."""
+def staff_rows(staff, *, viewer) -> Iterator[tuple]:
+    """Rows in column order, streamed from the database without building model objects. The citizen ID, birth
+    date and phone are masked in the rows the viewer may not see in full (bdtx.privacy decides)."""
     sources = [SOURCE.get(c.field, c.field) for c in COLUMNS]
     fields = [c.field for c in COLUMNS]
-    for row in staff.order_by("sort_key", "pk").values_list(*sources).iterator(chunk_size=2000):
-        yield tuple(cell(field, value) for field, value in zip(fields, row, strict=True))
+    personal = [index for index, name in enumerate(fields) if name in PERSONAL_FIELDS]
+    check = full_data_check(viewer)
+    # The last two values say whose row it is (unit path, account), for the masking decision.
+    for *row, unit_path, owner_id in (
+        staff.order_by("sort_key", "pk").values_list(*sources, "unit__path", "user_id").iterator(chunk_size=2000)
+    ):
+        values = [cell(name, value) for name, value in zip(fields, row, strict=True)]
+        if not check(unit_path, owner_id):
+            for index in personal:
+                values[index] = masked(fields[index], row[index])
+        yield tuple(values)
 
 
-def staff_workbook(staff, *, progress=None) -> tuple[IO[bytes], int]:
-    """The workbook in a temporary file and its number of people; `progress(rows_written)` every 2,000 rows."""
-    rows = staff_rows(staff)
+def masks_some(viewer, staff) -> bool:
+    """Whether any person of this list is masked for the viewer (one EXISTS query)."""
+    return staff.exclude(full_data_filter(viewer)).exists()
+
+
+def staff_workbook(staff, *, viewer, progress=None) -> tuple[IO[bytes], int, bool]:
+    """The workbook in a temporary file, its number of people and whether some of them are masked for the viewer
+    (the sheet's name then says so); `progress(rows_written)` every 2,000 rows."""
+    masked_rows = masks_some(viewer, staff)
+    rows = staff_rows(staff, viewer=viewer)
     if progress is not None:
         rows = _reporting(rows, progress)
-    return table_file(EXPORT_COLUMNS, rows, sheet="Cán bộ, giáo viên")
+    handle, count = table_file(EXPORT_COLUMNS, rows, sheet=MASKED_SHEET if masked_rows else SHEET)
+    return handle, count, masked_rows
 
 
 def _reporting(rows: Iterator[tuple], progress) -> Iterator[tuple]:
@@ -61,10 +84,11 @@ def _reporting(rows: Iterator[tuple], progress) -> Iterator[tuple]:
         yield row
 
 
-def chase_workbook(people, *, status_header: str, status_of, sheet: str) -> tuple[IO[bytes], int]:
+def chase_workbook(people, *, status_header: str, status_of, sheet: str, viewer=None) -> tuple[IO[bytes], int]:
     """A list of people to chase before a deadline (who has not submitted, who has no approved plan): number,
     name, code, position, group, unit, their status (`status_of(member)`, under `status_header`), phone, e-mail.
-    `people` must select the unit; it is read in chunks."""
+    `people` must select the unit; it is read in chunks. With `viewer`, phones are masked as bdtx.privacy
+    decides for that user (without it they are written in full, as before)."""
     columns = [
         Col("STT", kind="number", width=6),
         Col("Họ và tên", width=28),
@@ -78,6 +102,7 @@ def chase_workbook(people, *, status_header: str, status_of, sheet: str) -> tupl
         Col("Email", width=28),
     ]
     groups = CODE_LABELS["group"]
+    check = full_data_check(viewer) if viewer is not None else None
 
     def rows():
         for number, member in enumerate(people.iterator(chunk_size=2000), start=1):
@@ -90,7 +115,7 @@ def chase_workbook(people, *, status_header: str, status_of, sheet: str) -> tupl
                 member.unit.name,
                 member.unit.code,
                 status_of(member),
-                member.phone,
+                member.phone if check is None or check(member.unit.path, member.user_id) else mask_phone(member.phone),
                 member.email,
             )
 

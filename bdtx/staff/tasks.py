@@ -12,6 +12,8 @@ from .exports import filtered_staff, staff_workbook
 from .models import ExportJob
 
 log = logging.getLogger("bdtx.exports")
+# In the stored file's name of an export with masked rows ("đã che": masked); the download's name says it too.
+MASKED_MARK = "-da-che"
 
 
 @task
@@ -29,9 +31,9 @@ def build_export(job_id: int) -> None:
             def progress(done: int) -> None:
                 ExportJob.objects.filter(pk=job.pk).update(done=done)
 
-            handle, count = staff_workbook(staff, progress=progress)
+            handle, count, masked = staff_workbook(staff, viewer=job.requested_by, progress=progress)
             with handle:
-                job.file.save(f"staff-{job.pk}.xlsx", File(handle), save=False)
+                job.file.save(f"staff-{job.pk}{MASKED_MARK if masked else ''}.xlsx", File(handle), save=False)
         except Exception:
             log.exception("export %s failed", job.pk)
             job.status = ExportJob.Status.FAILED

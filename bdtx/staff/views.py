@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from bdtx.accounts import permissions
 from bdtx.accounts import services as account_services
 from bdtx.lib.excel import XLSX_CONTENT_TYPE
+from bdtx.privacy.models import AccessLog
+from bdtx.privacy.services import log_access, masked_changes, personal_data
 
 from . import services, tasks
 from .exports import filtered_staff, staff_workbook
@@ -22,7 +24,20 @@ from .forms import StaffForm, TransferForm
 from .models import ExportJob, StaffMember
 
 PAGE_SIZE = 50
-LIST_COLUMNS = ("full_name", "code", "birth_date", "group", "levels", "subjects", "status", "unit__name", "unit__code")
+# unit__path and user (its id) let bdtx.privacy decide whether the birth date is shown in full or masked.
+LIST_COLUMNS = (
+    "full_name",
+    "code",
+    "birth_date",
+    "group",
+    "levels",
+    "subjects",
+    "status",
+    "user",
+    "unit__name",
+    "unit__code",
+    "unit__path",
+)
 export_log = logging.getLogger("bdtx.exports")
 
 
@@ -56,13 +71,23 @@ def export(request):
         job = ExportJob.objects.create(requested_by=request.user, params=form.params())
         tasks.build_export.enqueue(job.pk)
         return redirect("staff:export-detail", pk=job.pk)
-    handle, count = staff_workbook(staff)
+    handle, count, masked = staff_workbook(staff, viewer=request.user)
     export_log.info("user=%s exported staff filters=%s rows=%d", request.user.username, form.params(), count)
-    return FileResponse(handle, as_attachment=True, filename=export_name(), content_type=XLSX_CONTENT_TYPE)
+    log_access(
+        user=request.user,
+        kind=AccessLog.Kind.EXPORT,
+        what="staff:export",
+        request=request,
+        filters=form.params(),
+        rows=count,
+        full_data=not masked,
+    )
+    return FileResponse(handle, as_attachment=True, filename=export_name(masked), content_type=XLSX_CONTENT_TYPE)
 
 
-def export_name() -> str:
-    return f"can-bo-giao-vien-{timezone.localdate():%Y%m%d}.xlsx"
+def export_name(masked: bool = False) -> str:
+    """The download's name; a masked export says so ("da-che": masked)."""
+    return f"can-bo-giao-vien-{timezone.localdate():%Y%m%d}{'-da-che' if masked else ''}.xlsx"
 
 
 @login_required
@@ -82,7 +107,20 @@ def export_detail(request, pk: int):
 @require_GET
 def export_download(request, pk: int):
     job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk, status=ExportJob.Status.DONE)
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=export_name(), content_type=XLSX_CONTENT_TYPE)
+    masked = tasks.MASKED_MARK in job.file.name
+    # Each download hands the data out again: each is logged, with the filters the job was asked with.
+    log_access(
+        user=request.user,
+        kind=AccessLog.Kind.EXPORT,
+        what="staff:export-download",
+        request=request,
+        filters=job.params,
+        rows=job.total,
+        full_data=not masked,
+    )
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=export_name(masked), content_type=XLSX_CONTENT_TYPE
+    )
 
 
 @login_required
@@ -91,15 +129,21 @@ def detail(request, pk: int):
     member = get_object_or_404(StaffMember.objects.visible_to(request.user).select_related("unit", "user"), pk=pk)
     manages = permissions.can_manage_unit(request.user, member.unit)
     account = member.user
+    personal = personal_data(request.user, member)
+    if personal["full"] and member.user_id != request.user.pk:
+        log_access(user=request.user, kind=AccessLog.Kind.VIEW, what="staff:detail", request=request, staff=member)
     return render(
         request,
         "staff/detail.html",
         {
             "member": member,
             "manages": manages,
-            "show_personal": manages or member.user_id == request.user.pk,
+            "personal": personal,
             "assignments": member.assignments.select_related("unit"),
-            "changes": [(change, described(change.changes)) for change in member.changes.select_related("by")[:200]],
+            "changes": [
+                (change, described(masked_changes(change.changes, full=personal["full"])))
+                for change in member.changes.select_related("by")[:200]
+            ],
             "account": account,
             "account_roles": account.roles.select_related("unit") if account else [],
             "can_reset": bool(account) and permissions.users_in_scope(request.user).filter(pk=account.pk).exists(),

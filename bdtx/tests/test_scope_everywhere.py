@@ -19,6 +19,7 @@ from bdtx.testing import make_cycle
 
 PUBLIC = {
     "healthz",
+    "readyz",
     "accounts:login",
     "accounts:password-reset",
     "accounts:password-reset-sent",
@@ -27,6 +28,7 @@ PUBLIC = {
     "accounts:logout",  # POST only; signs out whoever is signed in
     "api:schema",  # the API's description holds no data
     "api:docs",
+    "verify",  # the public check of a certificate (its QR code's address)
 }
 
 
