@@ -254,6 +254,20 @@ class CheckinUse(models.Model):
         return f"{self.session_id}:{self.enrolment_id}"
 
 
+class CheckinFailure(models.Model):
+    """A wrong spoken code typed by a learner: after a few in a short time they must wait (no guessing)."""
+
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="+")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "enrolment", "at"], name="checkin_failures")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}:{self.enrolment_id} {self.at}"
+
+
 class AssessmentKind(models.TextChoices):
     TEST = "test", _("Test")
     ASSIGNMENT = "assignment", _("Assignment")

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -54,14 +54,6 @@ def runnable_session(request, pk: int) -> ClassSession:
     if not can_run_class(request.user, session.training_class):
         raise PermissionDenied
     return session
-
-
-def _link(name: str, pk: int) -> str | None:
-    """A page of another part of delivery, if that part is installed (the lead turns these into plain links)."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
 
 
 # The list --------------------------------------------------------------------------------------------------
@@ -208,9 +200,7 @@ def class_detail(request, pk: int):
         "runner": runner,
         "teaches": teaches,
         "modules": list(training_class.modules.all()),
-        "sessions": [
-            (session, _link("delivery:attendance-sheet", session.pk) if teaches else None) for session in sessions
-        ],
+        "sessions": sessions,
         "trainers": [(trainer, trainer_gaps(trainer)) for trainer in training_class.trainers.all()],
         "counts": services.class_counts(training_class),
         "min_attendance": training_class.min_attendance_percent
@@ -218,12 +208,6 @@ def class_detail(request, pk: int):
         else completion_rule().min_attendance_percent,
         "window_open": services.window_open(training_class, today),
     }
-    links = []
-    if teaches:
-        for name, label in (("delivery:scores", _("Tests & scores")), ("delivery:online", _("Online module"))):
-            if url := _link(name, training_class.pk):
-                links.append((url, label))
-    context["links"] = links
     own = own_staff(user)
     mine = training_class.enrolments.filter(staff=own).first() if own is not None else None
     context["mine"] = mine
