@@ -24,7 +24,7 @@ from ..forms import PeopleSearchForm, PlanEnrolForm
 from ..models import ClassSession, Enrolment, EnrolmentJob, EnrolmentStatus, JobStatus, TrainingClass
 from ..permissions import can_run_class
 from ..services import DeliveryError
-from .classes import _link, runnable_class, visible_class
+from .classes import runnable_class, visible_class
 
 PAGE_SIZE = 50
 
@@ -328,7 +328,7 @@ def my_classes(request):
         enrolment.reason_text = reason_text(enrolment.reasons)
         enrolment.can_leave = enrolment.status in services.ACTIVE and enrolment.training_class_id not in started
         enrolment.online_url = (
-            _link("delivery:online", enrolment.training_class_id)
+            reverse("delivery:online", args=[enrolment.training_class_id])
             if enrolment.status == EnrolmentStatus.ENROLLED and enrolment.training_class.mode != "tap_trung"
             else None
         )
