@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ResultOutcome(models.TextChoices):
@@ -102,8 +103,8 @@ class Certificate(models.Model):
     and points back to it."""
 
     class Status(models.TextChoices):
-        VALID = "valid", _("Valid")
-        REVOKED = "revoked", _("Revoked")
+        VALID = "valid", pgettext_lazy("certificate", "Valid")
+        REVOKED = "revoked", pgettext_lazy("certificate", "Revoked")
 
     issuer = models.ForeignKey(
         "organisations.Unit", verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="+"
