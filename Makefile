@@ -36,6 +36,7 @@ run: setup  ## set up and start the web server and the background worker (Ctrl-C
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py seed_demo_appraisals --if-empty
 	$(PY) manage.py seed_demo_plans --if-empty
+	$(PY) manage.py seed_demo_delivery --if-empty
 	$(PY) manage.py collectstatic --no-input -v 0
 	@bash scripts/run-dev $(PORT)
 

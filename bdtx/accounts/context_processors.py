@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from . import permissions
+from .models import Role
 
 
 def navigation(request):
@@ -12,6 +13,7 @@ def navigation(request):
         "nav": {
             "manages_staff": permissions.can_manage_staff(user),
             "is_system_admin": permissions.is_system_admin(user),
+            "teaches": permissions.has_role(user, Role.TRAINER),
             "own_record": getattr(user, "staff_member", None),
         },
         "email_configured": settings.EMAIL_CONFIGURED,

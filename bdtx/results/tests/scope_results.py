@@ -1,6 +1,6 @@
 """The school-A records of this area that the outsider test tries (see bdtx/tests/test_scope_everywhere.py):
-member_a's yearly result (worked out from the draft plan school_a_records made) school A for the unit pages; a recompute job
-school A's principal started."""
+member_a's yearly result (worked out from the draft plan school_a_records made), school A for the unit pages, and a
+recompute job school A's principal started."""
 
 from bdtx.results import services
 from bdtx.results.models import RecomputeJob, YearResult

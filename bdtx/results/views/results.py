@@ -29,9 +29,9 @@ from bdtx.lib.schoolyear import school_year_label
 from bdtx.organisations.models import Unit
 from bdtx.rules.completion import completion_rule
 
-from .. import reports, services, tasks
+from .. import certificates, reports, services, tasks
 from ..forms import CorrectForm, ReopenForm, ResultFilterForm, YearForm
-from ..models import RecomputeJob, YearResult
+from ..models import Certificate, RecomputeJob, YearResult
 
 PAGE_SIZE = 50
 # Above this many people a recomputation runs in the background with a progress bar.
@@ -146,6 +146,8 @@ def _result_context(request, result: YearResult, *, years=None, correct_form=Non
         "reopen_form": reopen_form or ReopenForm(),
         "years": years,
         "manages": permissions.can_manage_unit(user, known[result.unit_id]),
+        "certificate": result.certificates.filter(status=Certificate.Status.VALID).first(),
+        "may_issue": certificates.refusal(result) is None and bool(certificates.issuers_for(user, result.unit)),
     }
 
 

@@ -11,7 +11,7 @@ from bdtx.organisations.demo import DEMO_PASSWORD
 
 # Shown one by one; the many principals and teachers are summed up after a few examples.
 SHOWN_PER_ROLE = {Role.SYSTEM_ADMIN: 5, Role.PROVINCE_OFFICER: 5, Role.LOCAL_OFFICER: 5, Role.SCHOOL_ADMIN: 3,
-                  Role.TEACHER: 3}  # fmt: skip
+                  Role.TEACHER: 3, Role.TRAINER: 3}  # fmt: skip
 
 HINTS = {Role.SCHOOL_ADMIN: "ht.<mã trường>", Role.TEACHER: "gv.<mã định danh>"}
 
@@ -19,7 +19,7 @@ HINTS = {Role.SCHOOL_ADMIN: "ht.<mã trường>", Role.TEACHER: "gv.<mã định
 def demo_password_hash() -> str | None:
     """The one hash every demo account shares (seed_demo hashes the password once), if it is still in use."""
     hashes = Counter(
-        User.objects.filter(username__regex=r"^(so|xa|ht|gv)\.").values_list("password", flat=True).iterator()
+        User.objects.filter(username__regex=r"^(so|xa|ht|gv|bcv)\.").values_list("password", flat=True).iterator()
     )
     for value, _count in hashes.most_common(3):
         if check_password(DEMO_PASSWORD, value):
