@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["import_staff.py", "staff_list.py", "appraisal_confirm.py", "appraisal_progress.py", "plan_demand.py"]
+SCRIPTS = [
+    "import_staff.py",
+    "staff_list.py",
+    "appraisal_confirm.py",
+    "appraisal_progress.py",
+    "plan_demand.py",
+    "delivery.py",
+]
 
 
 def start_postgres() -> tuple[str, str] | None:
