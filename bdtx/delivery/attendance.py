@@ -20,18 +20,18 @@ from django.utils.translation import ngettext
 from bdtx.lib import cells
 from bdtx.lib.cells import Invalid
 from bdtx.lib.excel import Col, table_file
-from bdtx.lib.spreadsheet import Outcome, Spec, UnusableFile, gc_paused, read_table, shown
+from bdtx.lib.spreadsheet import Outcome, Spec, UnusableFile, read_table, shown
 from bdtx.lib.text import clean, fold
 from bdtx.rules.completion import completion_rule
 
 from .models import Attendance, AttendanceMethod, ClassSession, Enrolment, EnrolmentStatus
 from .outcomes import refresh_outcomes
+from .workbooks import CODE_HEADER, learner_rows
 
 PRESENT, ABSENT, EXCUSED = "present", "absent", "excused"
 MARKS = (PRESENT, ABSENT, EXCUSED)
 FLAGS = {PRESENT: (True, False), ABSENT: (False, False), EXCUSED: (False, True)}
 
-CODE_HEADER = "Mã định danh"
 NAME_HEADER = "Họ và tên"
 # What people type in a session's column (compared without diacritics or case): the brief's words and the
 # obvious variants ("có mặt", "vắng có phép").
@@ -451,50 +451,23 @@ def check_import(training_class, data: bytes, name: str) -> ImportCheck:
     check = ImportCheck(outcome=outcome)
     values: dict[int, dict[int, str]] = defaultdict(dict)  # session id → enrolment id → mark
     filled: set[int] = set()  # sessions with at least one mark typed
-    seen: dict[int, int] = {}
+    matched = 0
     width = max(index for index, _session, _heading in columns) + 1 if columns else 0
-    with gc_paused():
-        for number, raw in table.rows():
-            outcome.rows += 1
-            code = raw.get("code")
-            code = "" if isinstance(code, bool) else shown(code)
-            if not code:
-                outcome.error(number, CODE_HEADER, _("Type the person's Mã định danh (it is how the row is matched)."))
+    for number, _raw, enrolment in learner_rows(table, enrolled, outcome):
+        matched += 1
+        row_cells = table.raw_rows[number - 1]
+        row_cells = list(row_cells) + [""] * (width - len(row_cells))
+        for index, session, heading in columns:
+            value = row_cells[index]
+            try:
+                mark = parse_mark(value)
+            except Invalid as error:
+                outcome.error(number, heading, str(error))
                 continue
-            enrolment = enrolled.get(code.casefold())
-            if enrolment is None:
-                outcome.error(
-                    number,
-                    CODE_HEADER,
-                    _(
-                        "Nobody with Mã định danh “%(code)s” is enrolled in this class. Check the code, or enrol the "
-                        "person first."
-                    )
-                    % {"code": code},
-                )
-                continue
-            if enrolment.pk in seen:
-                outcome.error(
-                    number,
-                    CODE_HEADER,
-                    _("%(code)s is also in row %(row)d. Keep one row per person.")
-                    % {"code": code, "row": seen[enrolment.pk]},
-                )
-                continue
-            seen[enrolment.pk] = number
-            row_cells = table.raw_rows[number - 1]
-            row_cells = list(row_cells) + [""] * (width - len(row_cells))
-            for index, session, heading in columns:
-                value = row_cells[index]
-                try:
-                    mark = parse_mark(value)
-                except Invalid as error:
-                    outcome.error(number, heading, str(error))
-                    continue
-                if not cells.is_blank(value):
-                    filled.add(session.pk)
-                values[session.pk][enrolment.pk] = mark
-    check.learners = len(seen)
+            if not cells.is_blank(value):
+                filled.add(session.pk)
+            values[session.pk][enrolment.pk] = mark
+    check.learners = matched
     for _index, session, heading in columns:
         if session.pk in filled:
             check.sessions.append(session)

@@ -16,14 +16,14 @@ from django.utils.translation import ngettext
 from bdtx.lib import cells
 from bdtx.lib.cells import Invalid
 from bdtx.lib.excel import Col, table_file
-from bdtx.lib.spreadsheet import Outcome, Spec, UnusableFile, gc_paused, read_table, shown
+from bdtx.lib.spreadsheet import Outcome, Spec, UnusableFile, read_table, shown
 from bdtx.lib.text import clean, header_key
 from bdtx.rules.completion import completion_rule
 
 from .models import Assessment, AssessmentKind, Enrolment, EnrolmentStatus, Score, ScoreSource
 from .outcomes import refresh_class, refresh_outcomes
+from .workbooks import CODE_HEADER, learner_rows
 
-CODE_HEADER = "Mã định danh"
 NAME_HEADER = "Họ và tên"
 UNIT_HEADER = "Đơn vị"
 TITLE_MAX = 200
@@ -404,41 +404,14 @@ def check_import(training_class, data: bytes, name: str) -> tuple[Outcome, dict]
         enrolment.staff.code.casefold(): enrolment
         for enrolment in learners(training_class).select_related(None).select_related("staff")
     }
-    outcome, entries, seen = Outcome(), {}, {}
-    with gc_paused():
-        for number, raw in table.rows():
-            outcome.rows += 1
-            code = cells.text(raw.get("code"), max_length=30) if not isinstance(raw.get("code"), bool) else ""
-            if not code:
-                outcome.error(number, CODE_HEADER, _("Type the person's Mã định danh (it is how the row is matched)."))
+    outcome, entries = Outcome(), {}
+    for number, raw, enrolment in learner_rows(table, enrolled, outcome):
+        for test in present:
+            try:
+                value = parse_score(raw.get(f"t{test.pk}"))
+            except Invalid as error:
+                outcome.error(number, test.title, str(error))
                 continue
-            enrolment = enrolled.get(code.casefold())
-            if enrolment is None:
-                outcome.error(
-                    number,
-                    CODE_HEADER,
-                    _(
-                        "Nobody with Mã định danh “%(code)s” is enrolled in this class. Check the code, or enrol the "
-                        "person first."
-                    )
-                    % {"code": code},
-                )
-                continue
-            if enrolment.pk in seen:
-                outcome.error(
-                    number,
-                    CODE_HEADER,
-                    _("%(code)s is also in row %(row)d. Keep one row per person.")
-                    % {"code": code, "row": seen[enrolment.pk]},
-                )
-                continue
-            seen[enrolment.pk] = number
-            for test in present:
-                try:
-                    value = parse_score(raw.get(f"t{test.pk}"))
-                except Invalid as error:
-                    outcome.error(number, test.title, str(error))
-                    continue
-                if value is not None:
-                    entries[(enrolment.pk, test.pk)] = value
+            if value is not None:
+                entries[(enrolment.pk, test.pk)] = value
     return outcome, entries
