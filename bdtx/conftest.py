@@ -33,6 +33,14 @@ def _fast_hashing(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: API rate-limit counts (and cached report figures) outlive a test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def tree(db):
     province = make_unit("SO", "Sở Giáo dục và Đào tạo Lai Châu", kind=UnitKind.DEPARTMENT)
@@ -167,5 +175,17 @@ def page(browser, live_server):
     page.base_url = live_server.url
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.shot = lambda name: page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def sign_in(username: str, next_path: str) -> None:
+        """Sign out whoever was signed in, then sign in through the form and land on `next_path`."""
+        from bdtx.testing import PASSWORD
+
+        page.context.clear_cookies()
+        page.goto(f"{page.base_url}/accounts/login/?next={next_path}")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+
+    page.sign_in = sign_in
     yield page
     context.close()

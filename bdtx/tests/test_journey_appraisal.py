@@ -9,17 +9,9 @@ from playwright.sync_api import expect
 from bdtx.accounts.models import Role
 from bdtx.appraisals import services
 from bdtx.appraisals.models import Appraisal, Opinion, TrainingNeed
-from bdtx.testing import PASSWORD, make_cycle, make_staff, make_user
+from bdtx.testing import make_cycle, make_staff, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, username, next_path):
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def test_a_teacher_self_assesses_a_colleague_gives_an_opinion_and_the_principal_evaluates_the_group(
@@ -36,7 +28,7 @@ def test_a_teacher_self_assesses_a_colleague_gives_an_opinion_and_the_principal_
     services.submit_self_assessment(own, by=colleague_user)
 
     # The teacher: evidence first, then a level for every criterion (saved as she goes), then submit.
-    sign_in(page, "teacher_a", "/appraisals/mine/")
+    page.sign_in("teacher_a", "/appraisals/mine/")
     expect(page.locator("h1")).to_contain_text("Nguyễn Thị Hoà")
     page.shot("appraisal-01-self-assessment")
     evidence_file = tmp_path / "ke-hoach-day-hoc.pdf"
@@ -60,7 +52,7 @@ def test_a_teacher_self_assesses_a_colleague_gives_an_opinion_and_the_principal_
     assert (appraisal.self_status, appraisal.self_rating) == ("submitted", "kha")
 
     # The colleague gives an opinion on her (form 02).
-    sign_in(page, "gv.binh", f"/appraisals/cycles/{cycle.pk}/opinions/")
+    page.sign_in("gv.binh", f"/appraisals/cycles/{cycle.pk}/opinions/")
     page.check(f"input[name=rating-{cast.member_a.pk}][value=tot]")
     page.fill(f"#strengths-{cast.member_a.pk}", "Soạn bài kỹ, hỗ trợ đồng nghiệp")
     page.shot("appraisal-04-opinions")
@@ -69,7 +61,7 @@ def test_a_teacher_self_assesses_a_colleague_gives_an_opinion_and_the_principal_
     assert Opinion.objects.get(author=colleague).rating == "tot"
 
     # The principal evaluates the whole group: check, see the warnings, acknowledge, confirm.
-    sign_in(page, "principal_a", f"/appraisals/groups/{group.pk}/evaluate/?cycle={cycle.pk}")
+    page.sign_in("principal_a", f"/appraisals/groups/{group.pk}/evaluate/?cycle={cycle.pk}")
     expect(page.locator("h1")).to_contain_text("Tổ 1-2-3")
     page.click("button[value=check]")
     expect(page.locator(".flags").first).to_contain_text("không có minh chứng")
@@ -84,7 +76,7 @@ def test_a_teacher_self_assesses_a_colleague_gives_an_opinion_and_the_principal_
     assert (appraisal.evaluation_status, appraisal.final_rating) == ("confirmed", "kha")
 
     # The teacher sees her rating and the training need from her lowest criterion.
-    sign_in(page, "teacher_a", "/appraisals/mine/")
+    page.sign_in("teacher_a", "/appraisals/mine/")
     expect(page.locator("main")).to_contain_text("Đã xác nhận")
     expect(page.locator("main")).to_contain_text("Sử dụng ngoại ngữ hoặc tiếng dân tộc")
     page.shot("appraisal-08-rating-and-needs")

@@ -19,19 +19,11 @@ from bdtx.conftest import SCREENSHOTS
 from bdtx.delivery import attendance, scoring, services
 from bdtx.delivery.models import Enrolment, Outcome, Trainer
 from bdtx.results.models import Certificate, YearResult
-from bdtx.testing import PASSWORD, enrol, make_class, make_staff, make_user
+from bdtx.testing import enrol, make_class, make_staff, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 YEAR = 2027
-
-
-def sign_in(page, username, next_path):
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def finished_class(commune, member, *, code, content, title, by):
@@ -90,7 +82,7 @@ def test_a_presenter_takes_attendance_and_scores_the_principal_certifies_and_any
     session = training_class.sessions.get()
 
     # The presenter: from the list of classes to the class page, then today's attendance sheet.
-    sign_in(page, "bcv.giang", "/classes/")
+    page.sign_in("bcv.giang", "/classes/")
     page.get_by_role("link", name="GVPT-TP").click()
     expect(page.locator("h1")).to_contain_text("GVPT-TP")
     page.locator("#sessions ~ .table-wrap").get_by_role("link", name="Bảng điểm danh").click()
@@ -129,7 +121,7 @@ def test_a_presenter_takes_attendance_and_scores_the_principal_certifies_and_any
     assert outcomes == {cast.member_a.pk: Outcome.PASSED, binh.pk: Outcome.FAILED, an.pk: Outcome.FAILED}
 
     # The teacher: her year is complete, 120 of 120 periods.
-    sign_in(page, "teacher_a", f"/results/mine/?year={YEAR}")
+    page.sign_in("teacher_a", f"/results/mine/?year={YEAR}")
     expect(page.locator("h1")).to_contain_text("Nguyễn Thị Hoà")
     expect(page.locator(".cards")).to_contain_text("Hoàn thành kế hoạch BDTX")
     expect(page.locator(".cards")).to_contain_text("120/120")
@@ -137,7 +129,7 @@ def test_a_presenter_takes_attendance_and_scores_the_principal_certifies_and_any
     page.shot("delivery-04-result")
 
     # The principal recognises it among the school's results, then issues the certificate from the result page.
-    sign_in(page, "principal_a", f"/results/units/{cast.tree.school_a.pk}/?year={YEAR}")
+    page.sign_in("principal_a", f"/results/units/{cast.tree.school_a.pk}/?year={YEAR}")
     page.get_by_role("checkbox", name="Nguyễn Thị Hoà").check()
     page.get_by_role("button", name="Công nhận các kết quả đã đánh dấu").click()
     expect(page.locator(".messages")).to_contain_text("Đã công nhận và khoá 1 kết quả")

@@ -10,19 +10,11 @@ from bdtx.catalog.models import TrainingModule
 from bdtx.plans import services
 from bdtx.plans.models import PersonalPlan, PlanTopic
 from bdtx.rules.models import Criterion
-from bdtx.testing import PASSWORD, make_staff
+from bdtx.testing import make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 YEAR = 2027
-
-
-def sign_in(page, username, next_path):
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def test_a_teacher_builds_a_plan_from_suggestions_the_principal_approves_and_the_demand_shows_it(
@@ -47,7 +39,7 @@ def test_a_teacher_builds_a_plan_from_suggestions_the_principal_approves_and_the
         services.submit_personal_plan(plan, by=None)
 
     # The teacher: the module of her weakest criterion is suggested first; the balance follows her ticks.
-    sign_in(page, "teacher_a", "/plans/mine/")
+    page.sign_in("teacher_a", "/plans/mine/")
     expect(page.locator("h1")).to_contain_text("Nguyễn Thị Hoà")
     first = page.locator("label.module").first
     expect(first).to_contain_text("GVPT 14")
@@ -63,7 +55,7 @@ def test_a_teacher_builds_a_plan_from_suggestions_the_principal_approves_and_the
     assert PersonalPlan.objects.get(staff=cast.member_a).status == "submitted"
 
     # The principal approves the three plans at once.
-    sign_in(page, "principal_a", f"/plans/units/{cast.tree.school_a.pk}/approvals/?year={YEAR}")
+    page.sign_in("principal_a", f"/plans/units/{cast.tree.school_a.pk}/approvals/?year={YEAR}")
     expect(page.locator("tbody tr")).to_have_count(3)
     page.locator("thead input[type=checkbox]").check()
     page.shot("plan-04-approvals")
@@ -75,6 +67,6 @@ def test_a_teacher_builds_a_plan_from_suggestions_the_principal_approves_and_the
     page.goto(f"{page.base_url}/plans/unit-plans/{school_plan.pk}/")
     expect(page.locator("main")).to_contain_text("GVPT 14")
     page.shot("plan-05-school-plan")
-    sign_in(page, "officer", f"/plans/demand/?year={YEAR}-{YEAR + 1}")
+    page.sign_in("officer", f"/plans/demand/?year={YEAR}-{YEAR + 1}")
     expect(page.locator("main")).to_contain_text("GVPT 14")
     page.shot("plan-06-demand")
