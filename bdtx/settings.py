@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -100,12 +101,15 @@ INSTALLED_APPS = [
     "bdtx.api",
     "bdtx.ops",
     "bdtx.privacy",
+    "bdtx.security",
 ]
 
 MIDDLEWARE = [
     "bdtx.ops.middleware.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bdtx.security.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,6 +201,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_MB", "50")) * 1024 * 1024
 # Evidence for a self-assessment: the largest file accepted (types are listed in appraisals/services.py).
 EVIDENCE_MAX_BYTES = int(env("EVIDENCE_MAX_MB", "10")) * 1024 * 1024
+# Any form upload larger than this is refused (413) before it is read: the largest file limit above plus the form.
+UPLOAD_MAX_BYTES = max(IMPORT_MAX_UPLOAD_BYTES, EVIDENCE_MAX_BYTES) + 1024 * 1024
 # The Unicode fonts embedded in printed forms (DejaVuSans.ttf, DejaVuSans-Bold.ttf: Debian fonts-dejavu-core).
 PDF_FONT_DIR = Path(env("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 # A staff list longer than this is exported by a background job (with a progress bar) instead of in the request.
@@ -218,6 +224,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    # Rate limits per signed-in user and per address (bdtx/api/throttling.py, docs/security.md); 429 in Vietnamese.
+    "DEFAULT_THROTTLE_CLASSES": ["bdtx.api.throttling.AnonymousThrottle", "bdtx.api.throttling.UserThrottle"],
+    "EXCEPTION_HANDLER": "bdtx.api.throttling.exception_handler",
+}
+# Requests per period ("30/min", "10/s", "1000/hour"); an empty value turns that limit off.
+API_THROTTLE_RATES = {
+    "anon": env("API_THROTTLE_ANON", "30/min") or None,
+    "user": env("API_THROTTLE_USER", "600/min") or None,
+}
+# The counts of the rate limits live in the cache: in memory, per process, unless CACHE_TABLE names a database
+# table (`manage.py createcachetable` makes it), which every web process on every machine shares.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not env("CACHE_TABLE")
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": env("CACHE_TABLE")}
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "bdtx API",
@@ -255,9 +276,28 @@ EMAIL_CONFIGURED = bool(_email_host) or env_bool("EMAIL_CONFIGURED")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy (Django's own middleware; docs/security.md): scripts and styles only from bdtx's static
+# files, never inline; nothing may frame bdtx. Only HTML responses carry it (bdtx/security/middleware.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features no page of bdtx uses (learners scan QR codes with their phone's own camera app).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 if env_bool("BDTX_PRODUCTION"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

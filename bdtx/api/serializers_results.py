@@ -105,7 +105,7 @@ class ResultDetailSerializer(ResultSerializer):
 
 class RecogniseSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         min_length=1,
         max_length=5000,
         help_text="Ids of the results to recognise (up to 5,000)",

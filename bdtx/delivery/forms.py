@@ -27,7 +27,7 @@ from .services import linkable_users, session_stamp, trainer_gaps, trainer_stamp
 
 DATE_ATTRS = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", "size": 10}
 TIME_ATTRS = {"placeholder": "hh:mm", "inputmode": "numeric", "autocomplete": "off", "size": 6}
-NUMBER_ATTRS = {"inputmode": "numeric", "style": "width: 7em"}
+NUMBER_ATTRS = {"inputmode": "numeric", "class": "short-number"}
 _SCHOOL_YEAR = re.compile(r"^(\d{4})\s*[-–/]\s*(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})\s*(?:[:hg.]\s*(\d{1,2})?)?\s*(?:ph(?:ut)?)?$", re.IGNORECASE)
 

@@ -107,6 +107,8 @@ def export_detail(request, pk: int):
 @require_GET
 def export_download(request, pk: int):
     job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk, status=ExportJob.Status.DONE)
+    if not job.file or not job.file.storage.exists(job.file.name):
+        raise Http404  # the file was cleaned away: export the list again
     masked = tasks.MASKED_MARK in job.file.name
     # Each download hands the data out again: each is logged, with the filters the job was asked with.
     log_access(

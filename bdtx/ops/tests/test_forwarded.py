@@ -49,6 +49,7 @@ def test_typos_of_one_visitor_behind_the_proxy_do_not_lock_out_the_others(client
     assert "_auth_user_id" in client.session
 
 
+@pytest.mark.django_db  # the checks ask the database what it supports
 def test_a_wrong_trusted_proxy_setting_fails_the_checks(settings):
     settings.TRUSTED_PROXIES = ["127.0.0.1", "nginx.local"]
     with pytest.raises(CommandError, match="TRUSTED_PROXIES: “nginx.local” không phải địa chỉ IP hay dải mạng"):

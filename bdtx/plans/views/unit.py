@@ -144,7 +144,7 @@ class TopicForm(forms.Form):
             "min_value": gettext_lazy("A topic takes at least 1 period."),
             "max_value": gettext_lazy("A topic takes at most 200 periods; split it into several."),
         },
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "style": "width: 6em"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "short-number"}),
     )
     levels = forms.MultipleChoiceField(
         label=gettext_lazy("For"),

@@ -146,6 +146,9 @@ def _result_context(request, result: YearResult, *, years=None, correct_form=Non
         "reopen_form": reopen_form or ReopenForm(),
         "years": years,
         "manages": permissions.can_manage_unit(user, known[result.unit_id]),
+        "recognised_by_name": (result.recognised_by.full_name or result.recognised_by.username)
+        if result.recognised_by
+        else "—",
         "certificate": result.certificates.filter(status=Certificate.Status.VALID).first(),
         "may_issue": certificates.refusal(result) is None and bool(certificates.issuers_for(user, result.unit)),
     }
