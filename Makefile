@@ -45,7 +45,7 @@ serve: $(VENV)/.installed  ## production: checks, migrations, static files, guni
 	@bash scripts/serve
 
 worker: setup  ## the background worker alone
-	$(PY) manage.py db_worker
+	$(PY) manage.py run_worker
 
 lint: $(VENV)/.installed  ## ruff
 	$(VENV)/bin/ruff check .

@@ -152,6 +152,12 @@ elif env("DB_ENGINE") == "postgres":
 else:
     DATABASES = {"default": sqlite_database(VAR_DIR / "bdtx.sqlite3")}
 
+# An optional read replica of PostgreSQL for reports (docs/deploy.md): report code opts in through
+# bdtx.ops.routers (reporting(), for_reports()); every write and everything else stays on "default".
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_from_url(env("DATABASE_REPLICA_URL")) | {"TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["bdtx.ops.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["bdtx.accounts.backends.UsernameOrEmailBackend"]
@@ -213,6 +219,15 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Long jobs (imports, enrolment, recomputation, certificate batches, exports) hold a lease while they run
+# (bdtx/ops/jobs.py): renewed every JOB_HEARTBEAT_SECONDS; a lease silent for JOB_LEASE_SECONDS belongs to a worker
+# that died, and the task workers (every JOB_REAP_SECONDS) queue the job again, at most JOB_MAX_INTERRUPTIONS times
+# in a row.
+JOB_HEARTBEAT_SECONDS = float(env("JOB_HEARTBEAT_SECONDS", "5"))
+JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "30"))
+JOB_REAP_SECONDS = float(env("JOB_REAP_SECONDS", "10"))
+JOB_MAX_INTERRUPTIONS = int(env("JOB_MAX_INTERRUPTIONS", "5"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -17,6 +17,9 @@ SCRIPTS = [
     "appraisal_progress.py",
     "plan_demand.py",
     "delivery.py",
+    "xlsx_writers.py",
+    "scaleout.py",
+    "faults_import.py",
 ]
 
 

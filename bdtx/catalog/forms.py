@@ -12,6 +12,7 @@ from bdtx.staff.models import StaffGroup
 from . import columns
 from .importing import known_criteria
 from .models import TrainingModule
+from .services import module_stamp
 
 GROUP_CHOICES = [(StaffGroup.TEACHER, _("Teachers")), (StaffGroup.MANAGER, _("School managers"))]
 
@@ -71,6 +72,8 @@ class ModuleForm(forms.Form):
     objectives = forms.CharField(label=_("Objectives"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     source = forms.CharField(label=_("Source"), max_length=400, required=False)
     active = forms.BooleanField(label=_("In use (offered in plans)"), required=False, initial=True)
+    # What the form showed (services.module_stamp): a save based on an old read is refused.
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, module: TrainingModule | None = None, **kwargs):
         self.module = module
@@ -97,6 +100,7 @@ class ModuleForm(forms.Form):
             "objectives": module.objectives,
             "source": module.source,
             "active": module.active,
+            "stamp": module_stamp(module),
         }
 
     def _parse(self, name, parser, *args):

@@ -1,6 +1,7 @@
 """Every write of the module catalogue: loading the national modules from their files, a Sở officer's modules
 and corrections, materials, and the Excel import. The form, the import and the command all come here."""
 
+import hashlib
 import mimetypes
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -195,10 +196,24 @@ def create_module(*, by, owner, code: str, criteria=(), **values) -> TrainingMod
     return module
 
 
+def module_stamp(module: TrainingModule) -> str:
+    """A short fingerprint of the module as the edit form showed it (modules have no version number)."""
+    shown = [module.code, *(_value(module, name) for name in MODULE_FIELDS)]
+    shown.append(sorted(module.criteria.values_list("pk", flat=True)))
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+
+
 @transaction.atomic
-def update_module(module: TrainingModule, *, by, code: str | None = None, criteria=None, **values) -> list[str]:
+def update_module(
+    module: TrainingModule, *, by, code: str | None = None, criteria=None, stamp: str | None = None, **values
+) -> list[str]:
     """Change a module; the names of the fields that changed. On a national module they are remembered in
-    edited_fields, so that load_modules keeps them."""
+    edited_fields, so that load_modules keeps them. With `stamp` (what the form showed), refused if someone
+    changed the module since."""
+    if stamp is not None and module_stamp(TrainingModule.objects.select_for_update().get(pk=module.pk)) != stamp:
+        raise CatalogError(
+            _("Someone else changed this module after you opened it. Reload the page and make your change again.")
+        )
     changed = []
     if code is not None and code != module.code:
         if module.owner_id is None:

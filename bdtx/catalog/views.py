@@ -172,7 +172,9 @@ def module_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         code = None if module.owner_id is None else form.cleaned_data["code"]
         try:
-            changed = services.update_module(module, by=request.user, code=code, **form.values())
+            changed = services.update_module(
+                module, by=request.user, code=code, stamp=form.cleaned_data["stamp"] or None, **form.values()
+            )
         except services.CatalogError as error:
             form.add_error(None, str(error))
         else:

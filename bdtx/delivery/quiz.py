@@ -8,6 +8,7 @@ module (no owner) those who keep the province's catalogue (province officers, sy
 Learners never see the bank: it holds the answers."""
 
 import datetime as dt
+import hashlib
 import random
 import re
 import string
@@ -158,7 +159,20 @@ def add_question(module, *, text: str, choices: list[str], correct: list[int], o
     return Question.objects.create(module=module, text=text, choices=choices, correct=correct, owner=owner)
 
 
-def update_question(question: Question, *, text: str, choices: list[str], correct: list[int]) -> bool:
+def question_stamp(question: Question) -> str:
+    """A short fingerprint of the question as the edit form showed it."""
+    return hashlib.sha256(repr([question.text, question.choices, question.correct]).encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def update_question(
+    question: Question, *, text: str, choices: list[str], correct: list[int], stamp: str | None = None
+) -> bool:
+    """Change a question; with `stamp` (what the form showed), refused if someone changed it since."""
+    if stamp is not None and question_stamp(Question.objects.select_for_update().get(pk=question.pk)) != stamp:
+        raise QuizError(
+            _("Someone else changed this question after you opened it. Reload the page and make your change again.")
+        )
     changed = (question.text, question.choices, question.correct) != (text, choices, correct)
     if changed:
         question.text, question.choices, question.correct = text, choices, correct

@@ -3,6 +3,7 @@ removing tests, the score sheet, its Excel template and import. Every write of a
 `save_scores` (the sheet, the import, the quiz, the LMS import and the API), which refreshes the learners'
 outcomes in the same transaction."""
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -193,6 +194,14 @@ def add_test(
     return test
 
 
+TEST_FIELDS = ("title", "module_id", "question_count", "time_limit_minutes", "max_attempts")
+
+
+def assessment_stamp(test: Assessment) -> str:
+    """A short fingerprint of the test as its edit form showed it."""
+    return hashlib.sha256(repr([getattr(test, name) for name in TEST_FIELDS]).encode()).hexdigest()[:16]
+
+
 @transaction.atomic
 def update_test(
     test: Assessment,
@@ -202,8 +211,14 @@ def update_test(
     question_count: int | None = None,
     time_limit_minutes: int | None = None,
     max_attempts: int | None = None,
+    stamp: str | None = None,
 ) -> bool:
-    """Rename a test (and change a quiz's settings). The kind stays: scores of another kind would not fit."""
+    """Rename a test (and change a quiz's settings). The kind stays: scores of another kind would not fit. With
+    `stamp` (what the form showed), refused if someone changed the test since."""
+    if stamp is not None and assessment_stamp(Assessment.objects.select_for_update().get(pk=test.pk)) != stamp:
+        raise ScoreError(
+            _("Someone else changed this test after you opened it. Reload the page and make your change again.")
+        )
     quiz = test.kind == AssessmentKind.QUIZ
     values = {
         "module": module if quiz else test.module,

@@ -11,6 +11,8 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bdtx.ops.jobs import resumable
+
 from .models import EnrolmentJob, EnrolmentSource, JobStatus
 from .services import DeliveryError, enrol_people, plan_candidates, plan_demand
 
@@ -19,6 +21,7 @@ CHUNK = 1000
 
 
 @task
+@resumable("enrolment")
 def enrol_from_plans(job_id: int) -> None:
     """Run (or run again) a bulk enrolment job."""
     run(job_id)

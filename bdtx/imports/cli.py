@@ -4,11 +4,13 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from bdtx.lib.db import refresh_statistics
 from bdtx.lib.spreadsheet import UnusableFile
+from bdtx.ops.faults import storage_message
 
 OK, ROW_ERRORS, UNUSABLE = 0, 1, 2
 
@@ -30,13 +32,19 @@ class ImportCommand(BaseCommand):
     def _handle(self, options) -> None:
         try:
             result = self.run_import(options)
-        except (UnusableFile, OSError) as error:
-            reason = (
-                str(error)
-                if isinstance(error, UnusableFile)
-                else _("Cannot read the file %(file)s: %(reason)s")
-                % {"file": options["file"], "reason": error.strerror or error}
-            )
+        except (UnusableFile, OSError, DatabaseError) as error:
+            if isinstance(error, DatabaseError):
+                # A full or read-only database: the import's one transaction rolled back, nothing was written.
+                reason = storage_message(error)
+                if reason is None:
+                    raise
+            elif isinstance(error, UnusableFile):
+                reason = str(error)
+            else:
+                reason = _("Cannot read the file %(file)s: %(reason)s") % {
+                    "file": options["file"],
+                    "reason": error.strerror or error,
+                }
             if options["json"]:
                 self._print_json(
                     {

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from bdtx.lib.db import refresh_statistics
 from bdtx.lib.spreadsheet import UnusableFile
+from bdtx.ops.faults import storage_message
+from bdtx.ops.jobs import resumable
 from bdtx.organisations import importing as unit_importing
 from bdtx.staff import importing as staff_importing
 from bdtx.staff.models import ChangeSource
@@ -79,22 +81,32 @@ def _fail(job: ImportJob, message: str) -> None:
 
 
 def _guarded(job: ImportJob, work, unexpected: str):
-    """Run `work`; a file that cannot be used or an unexpected error marks the job failed (with a message
-    the user can act on) and gives None. Nothing is half written: the apply runs in one transaction."""
+    """Run `work`; a file that cannot be used, a full or read-only database or disk, or an unexpected error marks
+    the job failed (with a message the user can act on) and gives None. Nothing is half written: the apply runs
+    in one transaction. When even the failure cannot be recorded (a read-only database), the error escapes and
+    the job's lease lets a worker run it again later (bdtx/ops/jobs.py)."""
     try:
         return work()
+    except AlreadyApplied:
+        raise
     except UnusableFile as error:
         _fail(job, str(error))
-    except Exception:
-        log.exception("import %s failed", job.pk)
-        _fail(job, unexpected)
+    except Exception as error:
+        message = storage_message(error)
+        log.exception("import %s failed%s", job.pk, " (storage)" if message else "")
+        _fail(job, message or unexpected)
     return None
 
 
 def run_check(job_id: int) -> None:
     job = ImportJob.objects.select_related("uploaded_by", "unit").get(pk=job_id)
     with translation.override(settings.LANGUAGE_CODE):
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKING, done=0, total=0)
+        # A check queued again after its worker died must not undo what came after it (an apply).
+        waiting = (ImportJob.Status.QUEUED, ImportJob.Status.CHECKING)
+        if not ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
+            status=ImportJob.Status.CHECKING, done=0, total=0
+        ):
+            return
         checked = _guarded(
             job,
             lambda: _check(job),
@@ -112,16 +124,29 @@ def run_check(job_id: int) -> None:
         job.save()
 
 
+class AlreadyApplied(Exception):
+    """Another run applied this job meanwhile (its worker was thought dead): this run writes nothing."""
+
+
 def _apply(job: ImportJob):
     table, plan = _check(job)
     if not plan.outcome.errors:
+        # The rows and the job's "applied" are one transaction: a run killed mid-way leaves nothing behind and the
+        # job still "applying", so it runs again from the start; and the job's row, locked first, lets exactly
+        # one run apply it.
         with transaction.atomic():
+            if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportJob.Status.APPLYING).exists():
+                raise AlreadyApplied
             if job.kind == ImportJob.Kind.STAFF:
                 staff_importing.apply_staff(
                     plan, by=job.uploaded_by, source=ChangeSource.IMPORT, reference=f"import:{job.pk}"
                 )
             else:
                 unit_importing.apply_units(plan, by=job.uploaded_by)
+            _record(job, table, plan.outcome)
+            job.status = ImportJob.Status.APPLIED
+            job.finished_at = timezone.now()
+            job.save()
         refresh_statistics()
     return table, plan
 
@@ -131,14 +156,17 @@ def run_apply(job_id: int) -> None:
     if job.status != ImportJob.Status.APPLYING:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        applied = _guarded(
-            job,
-            lambda: _apply(job),
-            _(
-                "Nothing was written: an unexpected error stopped the import. Try again; if it happens "
-                "again, send the file to the administrator."
-            ),
-        )
+        try:
+            applied = _guarded(
+                job,
+                lambda: _apply(job),
+                _(
+                    "Nothing was written: an unexpected error stopped the import. Try again; if it happens "
+                    "again, send the file to the administrator."
+                ),
+            )
+        except AlreadyApplied:
+            return
         if applied is None:
             return
         table, plan = applied
@@ -147,20 +175,17 @@ def run_apply(job_id: int) -> None:
             _record(job, table, plan.outcome)
             job.status = ImportJob.Status.CHECKED
             job.save()
-            return
-        _record(job, table, plan.outcome)
-        job.status = ImportJob.Status.APPLIED
-        job.finished_at = timezone.now()
-        job.save()
 
 
 @task
+@resumable("import")
 def check_import(job_id: int) -> None:
     """Validate the uploaded file and store the preview (counts and every error)."""
     run_check(job_id)
 
 
 @task
+@resumable("import")
 def apply_import(job_id: int) -> None:
     """Re-validate and apply the file in one transaction; nothing is applied if it now has errors."""
     run_apply(job_id)

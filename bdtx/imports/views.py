@@ -1,12 +1,16 @@
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bdtx.accounts.permissions import can_manage_staff, manageable_units
+from bdtx.ops.faults import storage_message
 
 from . import tasks, workbooks
 from .forms import UploadForm
@@ -38,15 +42,25 @@ def new(request):
         form = UploadForm(request.POST, request.FILES, units=units)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            job = ImportJob.objects.create(
+            job = ImportJob(
                 kind=form.cleaned_data["kind"],
-                file=upload,
                 original_name=upload.name[:255],
                 uploaded_by=request.user,
                 unit=form.cleaned_data["unit"] if form.cleaned_data["kind"] == ImportJob.Kind.STAFF else None,
             )
-            tasks.check_import.enqueue(job.pk)
-            return redirect("imports:detail", pk=job.pk)
+            name = job.file.field.generate_filename(job, upload.name)
+            try:
+                job.file.name = job.file.storage.save(name, upload, max_length=job.file.field.max_length)
+                job.save()
+            except (OSError, DatabaseError) as error:
+                # The disk for uploads or the database is full or read-only: say so, keep nothing (not even the
+                # part of the file written before the disk filled up).
+                with contextlib.suppress(OSError):
+                    job.file.storage.delete(name)
+                form.add_error("file", storage_message(error) or _("The file could not be saved. Try again."))
+            else:
+                tasks.check_import.enqueue(job.pk)
+                return redirect("imports:detail", pk=job.pk)
     else:
         form = UploadForm(initial={"kind": kind}, units=units)
     return render(request, "imports/new.html", {"form": form, "kinds": ImportJob.Kind.choices})
@@ -85,9 +99,15 @@ def progress(request, pk: int):
 def apply(request, pk: int):
     job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
     # A conditional update, so a double click cannot apply twice.
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED, error_count=0).update(
-        status=ImportJob.Status.APPLYING, done=0
-    )
+    try:
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED, error_count=0).update(
+            status=ImportJob.Status.APPLYING, done=0
+        )
+    except DatabaseError as error:
+        if not (message := storage_message(error)):
+            raise
+        messages.error(request, message)  # the database is full or read-only: nothing was started
+        return redirect("imports:detail", pk=job.pk)
     if not claimed:
         messages.error(request, _("This import cannot be applied: it has errors, or it was already applied."))
         return redirect("imports:detail", pk=job.pk)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Level, Unit, UnitKind
+from .services import unit_stamp
 
 # Above this many units a drop-down gets too heavy for a phone: the unit is typed by its code instead.
 SELECT_LIMIT = 500
@@ -53,6 +54,8 @@ class UnitForm(forms.Form):
         label=_("Levels"), choices=Level.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    # What the form showed (services.unit_stamp): a save based on an old read is refused.
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, parents, instance: Unit | None = None, **kwargs):
         self.instance = instance
@@ -66,6 +69,7 @@ class UnitForm(forms.Form):
                     "levels": instance.level_list,
                     "active": instance.active,
                     "parent": instance.parent,
+                    "stamp": unit_stamp(instance),
                 },
             )
         super().__init__(*args, **kwargs)

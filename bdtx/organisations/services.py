@@ -1,5 +1,7 @@
 """Writes to the unit tree. The form, the API, the import and the commands all come through here."""
 
+import hashlib
+
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -10,6 +12,19 @@ from .models import Unit, UnitMove
 
 class TreeError(ValueError):
     pass
+
+
+class StaleUnit(ValueError):
+    """The unit changed since the person opened the form: their save would overwrite that change."""
+
+
+# What the edit form shows; a save based on an old read of them is refused (two people editing one unit).
+UNIT_FIELDS = ("code", "name", "kind", "levels", "active", "parent_id")
+
+
+def unit_stamp(unit: Unit) -> str:
+    """A short fingerprint of the unit's fields as the form showed them (units have no version number)."""
+    return hashlib.sha256(repr([getattr(unit, name) for name in UNIT_FIELDS]).encode()).hexdigest()[:16]
 
 
 def _place(unit: Unit) -> None:
@@ -48,8 +63,13 @@ def move_unit(unit: Unit, new_parent: Unit | None, *, by=None, note: str = "") -
 
 
 @transaction.atomic
-def update_unit(unit: Unit, *, by=None, **fields) -> Unit:
-    """Change a unit's fields; a new parent goes through move_unit so the subtree follows."""
+def update_unit(unit: Unit, *, by=None, stamp: str | None = None, **fields) -> Unit:
+    """Change a unit's fields; a new parent goes through move_unit so the subtree follows. With `stamp` (what the
+    form showed), refused with StaleUnit if someone changed the unit since."""
+    if stamp is not None and unit_stamp(Unit.objects.select_for_update().get(pk=unit.pk)) != stamp:
+        raise StaleUnit(
+            _("Someone else changed this unit after you opened it. Reload the page and make your change again.")
+        )
     new_parent = fields.pop("parent", unit.parent)
     for name, value in fields.items():
         setattr(unit, name, value)

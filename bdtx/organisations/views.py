@@ -166,9 +166,12 @@ def edit(request, pk: int):
                 levels=data["levels"],
                 active=data["active"],
                 parent=data["parent"],
+                stamp=data["stamp"] or None,
             )
         except services.TreeError as error:
             form.add_error("parent", str(error))
+        except services.StaleUnit as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
             return redirect("organisations:detail", pk=unit.pk)

@@ -8,6 +8,8 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bdtx.ops.jobs import resumable
+
 from . import services
 from .models import RecomputeJob
 
@@ -15,6 +17,7 @@ log = logging.getLogger("bdtx.results")
 
 
 @task()
+@resumable("recompute")
 def recompute_job(job_id: int) -> None:
     """Recompute the year's results of the job's subtree, recording progress after every 2,000 people."""
     job = RecomputeJob.objects.select_related("unit").filter(pk=job_id).first()

@@ -397,7 +397,12 @@ class _Rows:
 
             self.connection.ensure_connection()
             sql = f"COPY {self.table} ({self.columns}) FROM STDIN"
-            with psycopg.Cursor(self.connection.connection) as cursor, cursor.copy(sql) as copy:
+            # wrap_database_errors: psycopg's errors reach callers as Django's (IntegrityError, OperationalError…).
+            with (
+                self.connection.wrap_database_errors,
+                psycopg.Cursor(self.connection.connection) as cursor,
+                cursor.copy(sql) as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return

@@ -8,6 +8,8 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bdtx.ops.jobs import resumable
+
 from .exports import filtered_staff, staff_workbook
 from .models import ExportJob
 
@@ -17,6 +19,7 @@ MASKED_MARK = "-da-che"
 
 
 @task
+@resumable("staff-export")
 def build_export(job_id: int) -> None:
     """Write the export of a staff list, recording progress in the job's row; a re-run starts it over."""
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)

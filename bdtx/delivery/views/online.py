@@ -274,6 +274,9 @@ class QuestionForm(forms.Form):
         f"c{index}": f"choice_{letter.lower()}" for index, letter in enumerate(quiz.LETTERS)
     }
 
+    # What the form showed (quiz.question_stamp): a save based on an old read is refused.
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def clean(self):
         data = super().clean()
         if self.errors:
@@ -287,7 +290,11 @@ class QuestionForm(forms.Form):
 
     @classmethod
     def initial_for(cls, question: Question) -> dict:
-        initial = {"text": question.text, "answer": quiz.answer_letters(question.correct)}
+        initial = {
+            "text": question.text,
+            "answer": quiz.answer_letters(question.correct),
+            "stamp": quiz.question_stamp(question),
+        }
         for index, choice in enumerate(question.choices[: len(quiz.LETTERS)]):
             initial[f"choice_{quiz.LETTERS[index].lower()}"] = choice
         return initial
@@ -328,11 +335,18 @@ def question_edit(request, pk: int):
     form = QuestionForm(request.POST or None, initial=QuestionForm.initial_for(question))
     if request.method == "POST" and form.is_valid():
         text, choices, correct = form.question
-        if quiz.update_question(question, text=text, choices=choices, correct=correct):
-            messages.success(request, _("Question saved."))
+        try:
+            changed = quiz.update_question(
+                question, text=text, choices=choices, correct=correct, stamp=form.cleaned_data["stamp"] or None
+            )
+        except quiz.QuizError as error:
+            form.add_error(None, str(error))
         else:
-            messages.info(request, _("Nothing was changed."))
-        return redirect("delivery:question-bank", pk=question.module_id)
+            if changed:
+                messages.success(request, _("Question saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("delivery:question-bank", pk=question.module_id)
     context = {"module": question.module, "question": question, "form": form}
     return render(request, "delivery/quiz_question_form.html", context, status=400 if form.errors else 200)
 

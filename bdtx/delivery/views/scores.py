@@ -205,6 +205,9 @@ class TestForm(forms.Form):
         label=gettext_lazy("Attempts allowed"), min_value=1, max_value=20, initial=2, required=False
     )
 
+    # What the edit form showed (scoring.assessment_stamp): a save based on an old read is refused.
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, training_class, test=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["module"].queryset = training_class.modules.order_by("code")
@@ -263,12 +266,13 @@ def test_edit(request, pk: int):
         "question_count": test.question_count,
         "time_limit_minutes": test.time_limit_minutes,
         "max_attempts": test.max_attempts,
+        "stamp": scoring.assessment_stamp(test),
     }
     form = TestForm(request.POST or None, training_class=training_class, test=test, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            changed = scoring.update_test(test, title=data["title"], **_quiz_values(data))
+            changed = scoring.update_test(test, title=data["title"], stamp=data["stamp"] or None, **_quiz_values(data))
         except scoring.ScoreError as error:
             form.add_error(None, str(error))
         else:

@@ -105,7 +105,7 @@ def test_the_service_is_sized_from_the_environment():
     assert web.command[web.command.index("--threads") + 1] == "2"
     assert web.command[web.command.index("--bind") + 1] == "127.0.0.1:8100"
     assert [worker.name for worker in workers] == ["tasks-1", "tasks-2"]
-    assert workers[0].command[2:] == ["db_worker", "--queue-name", "default", "--interval", "1", "--no-reload"]
+    assert workers[0].command[2:] == ["run_worker", "--queue-name", "default", "--interval", "1", "--no-reload"]
     (web,) = ServeConfig.from_environment({"BIND": "0.0.0.0:80", "TASK_WORKERS": "0"}).programs()
     assert web.command[web.command.index("--bind") + 1] == "0.0.0.0:80"
 

@@ -23,6 +23,7 @@ from bdtx.appraisals.progress import Subtree
 from bdtx.lib import cells
 from bdtx.lib.excel import XLSX_CONTENT_TYPE, Col, table_file
 from bdtx.lib.schoolyear import current_school_year, school_year_label
+from bdtx.ops.routers import reporting
 from bdtx.organisations.models import Unit
 from bdtx.staff.exports import chase_workbook
 
@@ -136,6 +137,7 @@ def _personal_url(plan_id: int | None) -> str | None:
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def demand_view(request):
     """Approved personal plans of a school year counted by module and by child unit of the viewed unit, with
     the classes each unit needs (people ÷ class size, rounded up); ?module= shows one module by unit."""
@@ -179,6 +181,7 @@ DEMAND_UNIT_COLUMNS = [
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def demand_xlsx(request):
     """The demand as an .xlsx: one sheet by module, one by unit × module (for filters and pivot tables)."""
     unit, _roots = viewed_unit(request)
@@ -251,6 +254,7 @@ STATUS_WORDS = {
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def progress_view(request):
     """Personal plans of a school year by child unit of the viewed unit: expected, started, submitted (waiting),
     approved, returned; at a school, who has no approved plan yet (50 a page, Vietnamese name order)."""
@@ -288,6 +292,7 @@ PROGRESS_COLUMNS = [
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def progress_xlsx(request):
     """The progress table of the viewed unit as an .xlsx (one row per child unit and the total)."""
     unit, _roots = viewed_unit(request)
@@ -308,6 +313,7 @@ def progress_xlsx(request):
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def progress_people_xlsx(request):
     """Who has no approved plan in the viewed unit (all of its subtree), to chase them: name order, contacts.
     Refused above EXPORT_INLINE_ROWS people with a message to choose a smaller unit."""

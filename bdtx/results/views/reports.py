@@ -18,6 +18,7 @@ from bdtx.accounts import permissions
 from bdtx.appraisals.progress import Subtree
 from bdtx.lib.excel import XLSX_CONTENT_TYPE
 from bdtx.lib.schoolyear import school_year_label
+from bdtx.ops.routers import reporting
 
 from .. import exports, reports
 from ..forms import YearForm
@@ -57,6 +58,7 @@ def _completion(unit, year: int, view: str) -> dict:
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def completion(request, pk: int):
     """Completed / not completed / no result, by child unit, by level or by content (?by=), beside the target."""
     unit = managed_unit(request, pk)
@@ -77,6 +79,7 @@ def completion(request, pk: int):
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def completion_xlsx(request, pk: int):
     unit = managed_unit(request, pk)
     _form, year = _year(request, unit)
@@ -109,6 +112,7 @@ def risks_of(unit, year: int, *, fresh: bool = False) -> tuple[list, object]:
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def at_risk(request, pk: int):
     """Who will miss the year's plan given their enrolments and the time left, and why; 50 a page."""
     unit = managed_unit(request, pk)
@@ -135,6 +139,7 @@ def at_risk(request, pk: int):
 
 @login_required
 @require_GET
+@reporting()  # reads from the read replica when there is one
 def at_risk_xlsx(request, pk: int):
     unit = managed_unit(request, pk)
     _form, year = _year(request, unit)

@@ -81,7 +81,7 @@ class ServeConfig:
             web += ["--access-logfile", "-", "--error-logfile", "-"]
             programs.append(Program("web", web))
         for number in range(1, self.task_workers + 1):
-            worker = [python, manage, "db_worker", "--queue-name", self.task_queues, "--interval", "1", "--no-reload"]
+            worker = [python, manage, "run_worker", "--queue-name", self.task_queues, "--interval", "1", "--no-reload"]
             programs.append(Program(f"tasks-{number}", worker))
         return programs
 
@@ -115,6 +115,8 @@ class Command(BaseCommand):
     def prepare(self) -> None:
         with self.one_machine_at_a_time():
             call_command("migrate", interactive=False, verbosity=1, stdout=self.stdout)
+            # The database cache table (CACHE_TABLE: rate-limit counts shared by every process); idempotent.
+            call_command("createcachetable", verbosity=0, stdout=self.stdout)
             for loader in RULE_LOADERS:
                 try:
                     call_command(loader, verbosity=0, stdout=self.stdout, stderr=self.stderr)
