@@ -31,6 +31,7 @@ setup: system $(VENV)/.installed  ## virtualenv, dependencies, translations, mig
 	$(PY) manage.py load_standards -v 0
 	$(PY) manage.py load_programmes -v 0
 	$(PY) manage.py load_modules -v 0
+	$(PY) manage.py load_targets -v 0
 
 run: setup  ## set up and start the web server and the background worker (Ctrl-C stops both)
 	$(PY) manage.py seed_demo --if-empty

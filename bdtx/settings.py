@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "bdtx.plans",
     "bdtx.delivery",
     "bdtx.results",
+    "bdtx.dashboards",
     "bdtx.api",
     "bdtx.ops",
     "bdtx.privacy",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("plans/", include("bdtx.plans.urls")),
     path("classes/", include("bdtx.delivery.urls")),
     path("results/", include("bdtx.results.urls")),
+    path("dashboards/", include("bdtx.dashboards.urls")),
     path("verify/", include("bdtx.results.views.verify")),
     path("standards/", include("bdtx.rules.urls")),
     path("programmes/", include("bdtx.rules.programme_urls")),

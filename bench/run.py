@@ -17,6 +17,7 @@ SCRIPTS = [
     "appraisal_progress.py",
     "plan_demand.py",
     "delivery.py",
+    "dashboards.py",
     "xlsx_writers.py",
     "scaleout.py",
     "faults_import.py",

@@ -9,6 +9,7 @@ from . import (
     views_appraisals,
     views_attendance,
     views_certificates,
+    views_dashboards,
     views_delivery,
     views_plans,
     views_results,
@@ -31,6 +32,7 @@ urlpatterns = [
     *views_scores.urlpatterns,
     *views_results.urlpatterns,
     *views_certificates.urlpatterns,
+    *views_dashboards.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
 ]

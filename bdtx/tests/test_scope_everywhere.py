@@ -142,6 +142,7 @@ AREA_RECORDS = [
     "bdtx.delivery.tests.scope_scores",
     "bdtx.results.tests.scope_results",
     "bdtx.results.tests.scope_certificates",
+    "bdtx.dashboards.tests.scope_dashboards",
 ]
 
 

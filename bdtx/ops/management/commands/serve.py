@@ -24,7 +24,7 @@ from bdtx.ops.serving import Program, supervise
 
 # Any fixed number: the PostgreSQL advisory lock that lets one machine at a time migrate.
 PREPARE_LOCK = 74002026
-RULE_LOADERS = ("load_standards", "load_programmes", "load_modules")
+RULE_LOADERS = ("load_standards", "load_programmes", "load_modules", "load_targets")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboards"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("unit/<int:pk>/", views.unit_dashboard, name="unit"),
+    path("unit/<int:pk>/status/", views.status, name="status"),
+    path("unit/<int:pk>/people/", views.people_list, name="people"),
+    path("targets/", views.target_list, name="targets"),
+    path("targets/new/", views.target_new, name="target-new"),
+    path("targets/<int:pk>/", views.target_detail, name="target"),
+    path("targets/<int:pk>/remove/", views.target_remove, name="target-remove"),
+]

@@ -1,0 +1,282 @@
+"""Dashboards: a unit's figures for a school year (drilling down province → commune/district → school → people),
+the targets with their status, an officer's own target. For those who manage the unit; 404 for anyone else; a
+teacher has no dashboard and is sent to their own result."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bdtx.lib.schoolyear import school_year_label
+from bdtx.organisations.models import Unit
+
+from . import figures, people, services, targets
+from .forms import TargetForm, data_years, year_form
+from .freshness import COUNTING_VERSION
+from .models import Target, TargetMetric
+from .permissions import can_remove_target, can_set_targets, can_view_unit, target_units, top_unit
+
+PAGE_SIZE = 50
+
+
+def viewable_unit(request, pk: int) -> Unit:
+    """A unit whose dashboard the user may see; any other is 404."""
+    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)
+    if not can_view_unit(request.user, unit):
+        raise Http404
+    return unit
+
+
+def crumbs(user, unit: Unit) -> list[Unit]:
+    """The units above this one whose dashboards the user may see too (to climb back up)."""
+    return [above for above in unit.ancestors() if can_view_unit(user, above)]
+
+
+def _year(request):
+    form = year_form(request.GET)
+    return form, form.chosen_year
+
+
+def _freshness(request, year: int) -> dict:
+    state, job = services.ensure_fresh(year, by=request.user)
+    return {"state": state, "job": job}
+
+
+@login_required
+@require_GET
+def home(request):
+    """The dashboard of the viewer's highest unit; a teacher goes to their own result."""
+    unit = top_unit(request.user)
+    if unit is None:
+        if getattr(request.user, "staff_member", None) is not None:
+            return redirect("results:mine")
+        raise Http404
+    return _dashboard(request, unit)
+
+
+@login_required
+@require_GET
+def unit_dashboard(request, pk: int):
+    return _dashboard(request, viewable_unit(request, pk))
+
+
+def _dashboard(request, unit: Unit):
+    form, year = _year(request)
+    fresh = _freshness(request, year)
+    standard = request.GET.get("standard", "")[:40]
+    # Built only when the page's sections are not already rendered for this state of the figures (see the template).
+    dashboard = SimpleLazyObject(lambda: figures.build(unit, year, standard=standard))
+    found = list(targets.applying_at(unit, year, request.user))
+    measured = figures.measure_targets(unit, year, found)
+    context = {
+        "unit": unit,
+        "year": year,
+        "year_text": str(year),  # in every row's link: a string is not run through number formatting
+        "year_label": school_year_label(year),
+        "form": form,
+        "ancestors": crumbs(request.user, unit),
+        "d": dashboard,
+        "standard": standard,
+        "figures_key": figures_key(fresh["state"]),
+        # Targets about people the unit does not have (a primary-school target at a preschool) are left out here.
+        "targets": [line for line in measured if line.measured.status != targets.NO_DATA],
+        "targets_without_data": sum(1 for line in measured if line.measured.status == targets.NO_DATA),
+        "roadmap": [line for line in _roadmap(measured) if line.measured.status != targets.NO_DATA],
+        "can_set_targets": can_set_targets(request.user),
+        **fresh,
+    }
+    return render(request, "dashboards/unit.html", context, status=400 if form.errors else 200)
+
+
+def figures_key(state) -> str:
+    """Names the state of a year's kept figures: when each metric was counted (and how figures are counted)."""
+    counted = sorted((metric, f"{kept.counted_at.timestamp():.6f}") for metric, kept in state.states.items())
+    return f"{COUNTING_VERSION}:" + ",".join(f"{metric}={at}" for metric, at in counted)
+
+
+def _roadmap(measured) -> list:
+    """The built-in targets of the upgrade roadmap (Nghị định 71/2020), by level and deadline."""
+    return sorted(
+        (line for line in measured if line.target.builtin and line.target.metric == TargetMetric.UPGRADE_CLEARED),
+        key=lambda line: (figures.level_order(line.target.level), line.target.deadline or dt.date.max),
+    )
+
+
+@login_required
+@require_GET
+def status(request, pk: int):
+    """The freshness banner alone (htmx polls it while a count runs; when it is over the page reloads)."""
+    _form, year = _year(request)
+    context = {"year": year, "year_text": str(year), "unit": viewable_unit(request, pk), **_freshness(request, year)}
+    response = render(request, "dashboards/unit.html#freshness", context)
+    if request.htmx and context["job"] is None and context["state"].fresh:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_GET
+def people_list(request, pk: int):
+    """The people behind a figure of the unit (?list=not_completed / must_upgrade / retiring&in=2027|past / core)."""
+    unit = viewable_unit(request, pk)
+    form, year = _year(request)
+    which = request.GET.get("list", people.NOT_COMPLETED)
+    if which not in people.LISTS:
+        which = people.NOT_COMPLETED
+    retiring_in = request.GET.get("in", str(year))
+    error = ""
+    if which == people.NOT_COMPLETED:
+        found = people.not_completed(unit, year)
+    elif which == people.CORE:
+        found = people.core(unit, year)
+    elif which == people.MUST_UPGRADE:
+        found = people.must_upgrade(unit)
+    elif retiring_in == "past":
+        found = people.retiring(unit, before=year)
+    elif retiring_in.isdigit() and 2000 <= int(retiring_in) <= 2100:
+        found = people.retiring(unit, school_year=int(retiring_in))
+    else:
+        error = _("“%(value)s” is not a school year: use its first calendar year, e.g. in=2027, or in=past.") % {
+            "value": retiring_in
+        }
+        found = []
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "unit": unit,
+        "year": year,
+        "year_label": school_year_label(year),
+        "form": form,
+        "which": which,
+        "retiring_in": retiring_in,
+        "retiring_label": school_year_label(int(retiring_in)) if retiring_in.isdigit() else "",
+        "page": page,
+        "error": error,
+        "ancestors": crumbs(request.user, unit),
+        "lists": people.LISTS,
+    }
+    return render(request, "dashboards/people.html", context, status=400 if error or form.errors else 200)
+
+
+# Targets --------------------------------------------------------------------------------------------------
+
+
+def _unit_param(request, default: Unit | None) -> Unit | None:
+    value = request.GET.get("unit", "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise Http404
+    return viewable_unit(request, int(value))
+
+
+@login_required
+@require_GET
+def target_list(request):
+    """The targets measured at the viewer's unit (?unit=), with their status, and those set below it."""
+    unit = _unit_param(request, top_unit(request.user))
+    if unit is None:
+        raise Http404
+    form, year = _year(request)
+    fresh = _freshness(request, year)
+    found = list(targets.applying_at(unit, year, request.user))
+    below = list(
+        Target.objects.visible_to(request.user)
+        .for_year(year)
+        .filter(unit__path__startswith=unit.path)
+        .exclude(unit=unit)
+        .select_related("unit")
+    )
+    rows = figures.own_rows({unit.pk, *(target.unit_id for target in below)}, year)
+    context = {
+        "unit": unit,
+        "year": year,
+        "year_label": school_year_label(year),
+        "form": form,
+        "ancestors": crumbs(request.user, unit),
+        "targets": figures.measure_targets(unit, year, found, rows=rows.get(unit.pk, [])),
+        "below": [
+            figures.TargetLine(
+                target=target, measured=targets.measure(target, rows.get(target.unit_id, []), year), unit=target.unit
+            )
+            for target in below
+        ],
+        "can_set_targets": can_set_targets(request.user),
+        **fresh,
+    }
+    return render(request, "dashboards/targets.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def target_detail(request, pk: int):
+    """A target at a unit (its scope unit, or ?unit= within it) and at each of that unit's children."""
+    target = get_object_or_404(Target.objects.visible_to(request.user).select_related("unit", "created_by"), pk=pk)
+    default = target.unit if target.unit and can_view_unit(request.user, target.unit) else top_unit(request.user)
+    unit = _unit_param(request, default)
+    if unit is None:
+        raise Http404
+    if target.unit is not None and not unit.is_within(target.unit) and not target.unit.is_within(unit):
+        raise Http404
+    if target.unit is not None and target.unit.is_within(unit) and unit != target.unit:
+        unit = target.unit if can_view_unit(request.user, target.unit) else unit
+    form, year = _year(request)
+    fresh = _freshness(request, year)
+    total, lines = figures.target_by_child(target, unit, year)
+    context = {
+        "target": target,
+        "unit": unit,
+        "year": year,
+        "year_label": school_year_label(year),
+        "form": form,
+        "ancestors": [above for above in crumbs(request.user, unit) if not target.unit or above.is_within(target.unit)],
+        "total": total,
+        "lines": lines,
+        "due": targets.due_date(target, year),
+        "can_remove": can_remove_target(request.user, target),
+        **fresh,
+    }
+    return render(request, "dashboards/target_detail.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_new(request):
+    """An officer sets a target for a unit of their subtree."""
+    if not can_set_targets(request.user):
+        raise Http404
+    units = target_units(request.user)
+    initial = {}
+    if (value := request.GET.get("unit", "")).isdigit():
+        initial["unit"] = units.filter(pk=int(value)).first()
+    form = TargetForm(request.POST or None, units=units, years=data_years(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = services.create_target(by=request.user, **data)
+        except services.TargetError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The target “%(title)s” is set.") % {"title": target.title})
+            return redirect(reverse("dashboards:target", args=[target.pk]))
+    return render(request, "dashboards/target_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def target_remove(request, pk: int):
+    target = get_object_or_404(Target.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    if not can_remove_target(request.user, target):
+        raise PermissionDenied(_("Only an officer of the target's unit may remove it; built-in targets stay."))
+    unit_id = target.unit_id
+    services.remove_target(target, by=request.user)
+    messages.success(request, _("The target “%(title)s” is removed.") % {"title": target.title})
+    return redirect(f"{reverse('dashboards:targets')}?unit={unit_id}")
