@@ -17,7 +17,7 @@ NOT_COMPLETED, MUST_UPGRADE, RETIRING, CORE = "not_completed", "must_upgrade", "
 LISTS = (NOT_COMPLETED, MUST_UPGRADE, RETIRING, CORE)
 FIELDS = (
     "full_name", "code", "group", "levels", "subjects", "qualification", "birth_date", "gender", "joined_on", "is_core",
-    "position", "sort_key", "unit__name", "unit__levels",
+    "position", "sort_key", "unit__name", "unit__code", "unit__levels",
 )  # fmt: skip
 
 

@@ -11,14 +11,20 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bdtx.lib.excel import xlsx_response
+from bdtx.lib.pdf import pdf_response
 from bdtx.lib.schoolyear import school_year_label
 from bdtx.organisations.models import Unit
+from bdtx.privacy.models import AccessLog
+from bdtx.privacy.services import log_access
 
-from . import figures, people, services, targets
+from . import charts, exports, figures, people, services, targets, yearreport
 from .forms import TargetForm, data_years, year_form
 from .freshness import COUNTING_VERSION
 from .models import Target, TargetMetric
@@ -76,6 +82,8 @@ def _dashboard(request, unit: Unit):
     dashboard = SimpleLazyObject(lambda: figures.build(unit, year, standard=standard))
     found = list(targets.applying_at(unit, year, request.user))
     measured = figures.measure_targets(unit, year, found)
+    shown = [line for line in measured if line.measured.status != targets.NO_DATA]
+    target = charts.completion_target(shown)
     context = {
         "unit": unit,
         "year": year,
@@ -84,10 +92,13 @@ def _dashboard(request, unit: Unit):
         "form": form,
         "ancestors": crumbs(request.user, unit),
         "d": dashboard,
+        "charts": SimpleLazyObject(lambda: charts.DashboardCharts(dashboard, target=target)),
+        "completion_target": f"{target:g}",  # in the sections' cache key: the chart draws it
         "standard": standard,
         "figures_key": figures_key(fresh["state"]),
         # Targets about people the unit does not have (a primary-school target at a preschool) are left out here.
-        "targets": [line for line in measured if line.measured.status != targets.NO_DATA],
+        "targets": shown,
+        "targets_chart": charts.targets_chart(shown),
         "targets_without_data": sum(1 for line in measured if line.measured.status == targets.NO_DATA),
         "roadmap": [line for line in _roadmap(measured) if line.measured.status != targets.NO_DATA],
         "can_set_targets": can_set_targets(request.user),
@@ -129,26 +140,7 @@ def people_list(request, pk: int):
     """The people behind a figure of the unit (?list=not_completed / must_upgrade / retiring&in=2027|past / core)."""
     unit = viewable_unit(request, pk)
     form, year = _year(request)
-    which = request.GET.get("list", people.NOT_COMPLETED)
-    if which not in people.LISTS:
-        which = people.NOT_COMPLETED
-    retiring_in = request.GET.get("in", str(year))
-    error = ""
-    if which == people.NOT_COMPLETED:
-        found = people.not_completed(unit, year)
-    elif which == people.CORE:
-        found = people.core(unit, year)
-    elif which == people.MUST_UPGRADE:
-        found = people.must_upgrade(unit)
-    elif retiring_in == "past":
-        found = people.retiring(unit, before=year)
-    elif retiring_in.isdigit() and 2000 <= int(retiring_in) <= 2100:
-        found = people.retiring(unit, school_year=int(retiring_in))
-    else:
-        error = _("“%(value)s” is not a school year: use its first calendar year, e.g. in=2027, or in=past.") % {
-            "value": retiring_in
-        }
-        found = []
+    which, retiring_in, found, error = _people(request, unit, year)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "unit": unit,
@@ -164,6 +156,180 @@ def people_list(request, pk: int):
         "lists": people.LISTS,
     }
     return render(request, "dashboards/people.html", context, status=400 if error or form.errors else 200)
+
+
+def _people(request, unit: Unit, year: int) -> tuple[str, str, object, str]:
+    """The list asked for (?list=, and ?in= for the retiring), the people on it, and what is wrong with ?in=."""
+    which = request.GET.get("list", people.NOT_COMPLETED)
+    if which not in people.LISTS:
+        which = people.NOT_COMPLETED
+    retiring_in = request.GET.get("in", str(year))
+    if which == people.NOT_COMPLETED:
+        return which, retiring_in, people.not_completed(unit, year), ""
+    if which == people.CORE:
+        return which, retiring_in, people.core(unit, year), ""
+    if which == people.MUST_UPGRADE:
+        return which, retiring_in, people.must_upgrade(unit), ""
+    if retiring_in == "past":
+        return which, retiring_in, people.retiring(unit, before=year), ""
+    if retiring_in.isdigit() and 2000 <= int(retiring_in) <= 2100:
+        return which, retiring_in, people.retiring(unit, school_year=int(retiring_in)), ""
+    error = _("“%(value)s” is not a school year: use its first calendar year, e.g. in=2027, or in=past.") % {
+        "value": retiring_in
+    }
+    return which, retiring_in, [], error
+
+
+# Exports --------------------------------------------------------------------------------------------------
+
+
+def _bad_request(message: str) -> HttpResponse:
+    """A download asked for wrongly: the reason, in the user's language, as plain text."""
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _file_name(kind: str, unit: Unit, year: int, extension: str, part: str = "") -> str:
+    """An ASCII name: bang-tong-hop-so-2026-2027-hoan-thanh.xlsx."""
+    parts = [kind, slugify(unit.code) or str(unit.pk), school_year_label(year), slugify(part)]
+    return "-".join(piece for piece in parts if piece) + f".{extension}"
+
+
+def _state_notes(fresh: dict) -> list[str]:
+    """What a file must say about figures that do not hold (the page's banner, on paper)."""
+    state = fresh["state"]
+    if state.as_of is None:
+        return [_("The figures of this school year have not been counted yet: download again in a minute.")]
+    if not state.fresh:
+        return [_("The data changed after this moment; the figures are being counted again.")]
+    return []
+
+
+class _Figures:
+    """What an export of a unit's dashboard reads: the figures, the targets shown, the state of the figures."""
+
+    def __init__(self, request, unit: Unit, year: int):
+        fresh = _freshness(request, year)
+        self.standard = request.GET.get("standard", "")[:40]
+        self.dashboard = figures.build(unit, year, standard=self.standard)
+        found = list(targets.applying_at(unit, year, request.user))
+        measured = figures.measure_targets(unit, year, found)
+        self.targets = [line for line in measured if line.measured.status != targets.NO_DATA]
+        self.as_of = fresh["state"].as_of
+        self.notes = _state_notes(fresh)
+
+    def charts(self) -> charts.DashboardCharts:
+        return charts.DashboardCharts(self.dashboard, target=charts.completion_target(self.targets))
+
+
+@login_required
+@require_GET
+def unit_xlsx(request, pk: int):
+    """A section of the unit's dashboard (?section=completion…), or all of them, as .xlsx: a sheet per table."""
+    unit = viewable_unit(request, pk)
+    form, year = _year(request)
+    if form.errors:
+        return _bad_request(" ".join(str(error) for error in form.errors.get("year", [])))
+    section = request.GET.get("section", "")
+    if section and section not in exports.SECTIONS:
+        return _bad_request(
+            _("“%(value)s” is not a section of the dashboard: use one of %(sections)s, or none for all of them.")
+            % {"value": section[:40], "sections": ", ".join(exports.SECTIONS)}
+        )
+    data = _Figures(request, unit, year)
+    sections = [section] if section else list(exports.SECTIONS)
+    handle, _rows = exports.dashboard_workbook(
+        data.dashboard, sections, targets=data.targets, as_of=data.as_of, notes=data.notes
+    )
+    return xlsx_response(handle, _file_name("bang-tong-hop", unit, year, "xlsx", section))
+
+
+@login_required
+@require_GET
+def unit_pdf(request, pk: int):
+    """The unit's dashboard printed: every section with its charts and tables."""
+    unit = viewable_unit(request, pk)
+    form, year = _year(request)
+    if form.errors:
+        return _bad_request(" ".join(str(error) for error in form.errors.get("year", [])))
+    data = _Figures(request, unit, year)
+    document = exports.dashboard_document(
+        data.dashboard, charts=data.charts(), targets=data.targets, as_of=data.as_of, notes=data.notes
+    )
+    return pdf_response(document, _file_name("bang-tong-hop", unit, year, "pdf"))
+
+
+@login_required
+@require_GET
+def report_pdf(request, pk: int):
+    """The unit's year-end BDTX report, printed as the reports sent up are (yearreport.py)."""
+    return _year_report(request, pk, "pdf")
+
+
+@login_required
+@require_GET
+def report_xlsx(request, pk: int):
+    """The same report's tables as .xlsx, a sheet each."""
+    return _year_report(request, pk, "xlsx")
+
+
+def _year_report(request, pk: int, kind: str):
+    unit = viewable_unit(request, pk)
+    form, year = _year(request)
+    if form.errors:
+        return _bad_request(" ".join(str(error) for error in form.errors.get("year", [])))
+    fresh = _freshness(request, year)
+    report = yearreport.build(unit, year, as_of=fresh["state"].as_of, notes=_state_notes(fresh))
+    name = _file_name("bao-cao-bdtx", unit, year, kind)
+    if kind == "pdf":
+        return pdf_response(yearreport.document(report), name)
+    handle, _rows = yearreport.workbook(report)
+    return xlsx_response(handle, name)
+
+
+def people_title(which: str, retiring_in: str, year: int) -> str:
+    """The list's title, as its page's heading."""
+    if which == people.NOT_COMPLETED:
+        return _("Not completed the BDTX plan of %(year)s (or no result yet)") % {"year": school_year_label(year)}
+    if which == people.MUST_UPGRADE:
+        return _("Must upgrade their qualification (Nghị định 71/2020)")
+    if which == people.RETIRING:
+        if retiring_in == "past":
+            return _("Past their retirement date, still at work")
+        return _("Reaching their retirement date in school year %(year)s") % {
+            "year": school_year_label(int(retiring_in))
+        }
+    return _("Core teachers")
+
+
+@login_required
+@require_GET
+def people_xlsx(request, pk: int):
+    """The people behind a figure (the list's page, every page of it) as .xlsx; logged as an export of personal
+    data (names, codes, results or retirement dates; no citizen ID, birth date or phone)."""
+    unit = viewable_unit(request, pk)
+    form, year = _year(request)
+    if form.errors:
+        return _bad_request(" ".join(str(error) for error in form.errors.get("year", [])))
+    which, retiring_in, found, error = _people(request, unit, year)
+    if error:
+        return _bad_request(error)
+    handle, count = exports.people_workbook(
+        which, found, people_title(which, retiring_in, year), unit, year, as_of=timezone.now()
+    )
+    filters = {"unit": unit.pk, "list": which, "year": year}
+    if which == people.RETIRING:
+        filters["in"] = retiring_in
+    log_access(
+        user=request.user,
+        kind=AccessLog.Kind.EXPORT,
+        what="dashboards:people-xlsx",
+        request=request,
+        filters=filters,
+        rows=count,
+        full_data=False,
+    )
+    part = which.replace("_", "-") + (f"-{retiring_in}" if which == people.RETIRING else "")
+    return xlsx_response(handle, _file_name("danh-sach", unit, year, "xlsx", part))
 
 
 # Targets --------------------------------------------------------------------------------------------------
@@ -240,6 +406,7 @@ def target_detail(request, pk: int):
         "ancestors": [above for above in crumbs(request.user, unit) if not target.unit or above.is_within(target.unit)],
         "total": total,
         "lines": lines,
+        "chart": charts.target_units_chart(target, lines, year),
         "due": targets.due_date(target, year),
         "can_remove": can_remove_target(request.user, target),
         **fresh,

@@ -1,6 +1,8 @@
 """The dashboards in a real browser: the Sở officer opens the province's dashboard, drills down to the commune, the
 school and the people who must upgrade, reads a target unit by unit and sets one of their own; the principal sees
-their school on a phone. Screenshots under var/screenshots/ (dashboard-*.png)."""
+their school on a phone. Screenshots under var/screenshots/ (dashboard-*.png; the charts: dashboard-08-chart-*.png)."""
+
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +11,15 @@ from playwright.sync_api import expect
 from . import scene
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+
+
+def chart(page, selector: str, name: str) -> None:
+    """A screenshot of one chart (with its link to the table), the picture a reviewer looks at."""
+    figure = page.locator(selector).first
+    expect(figure.locator("svg").first).to_be_visible()
+    figure.scroll_into_view_if_needed()
+    figure.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def test_an_officer_drills_down_the_dashboards_and_sets_a_target(page, cast, standards):
@@ -20,10 +31,15 @@ def test_an_officer_drills_down_the_dashboards_and_sets_a_target(page, cast, sta
     expect(page.locator("#freshness")).to_contain_text("khớp với dữ liệu hiện có")
     expect(page.locator("#completion-units")).to_contain_text("UBND phường Tân Phong")
     page.shot("dashboard-01-province")
+    for section in ("completion", "retirement", "targets"):
+        chart(page, f"#{section} figure.chart", f"dashboard-08-chart-{section}")
 
-    page.locator("#completion-units").get_by_role("link", name="UBND phường Tân Phong").click()
+    # Down to the commune by its bar on the completion chart (the SVG's link), as by the table's.
+    page.locator("#chart-completion a").filter(has_text="UBND phường Tân Phong").click()
     expect(page.locator("h1")).to_contain_text("UBND phường Tân Phong")
     page.shot("dashboard-02-commune")
+    for section in ("ratings", "qualifications", "needs"):
+        chart(page, f"#{section} figure.chart", f"dashboard-08-chart-{section}")
 
     page.locator("#qualifications-units").get_by_role("link", name="Trường Mầm non Hoa Ban").click()
     expect(page.locator("h1")).to_contain_text("Trường Mầm non Hoa Ban")
