@@ -225,9 +225,9 @@ def column_chart(
     legend_h, axis_w, bottom_h, plot_h = 30, 48, 26, 210
     plot_x, plot_w, plot_y = axis_w, WIDTH - axis_w - 8, legend_h + 14
     height = plot_y + plot_h + bottom_h
-    top = _nice_ceiling(max(values))
+    top, ticks = _count_scale(max(values))
     parts = [_legend(series, palette, 8)]
-    for tick in _ticks(top):
+    for tick in ticks:
         y = plot_y + plot_h - plot_h * tick / top
         parts.append(_line(plot_x, y, plot_x + plot_w, y, GRID))
         parts.append(_text(plot_x - 6, y + 4, format_number(tick), size=SMALL, anchor="end", fill=MUTED))
@@ -472,6 +472,13 @@ def _nice_ceiling(value: float) -> float:
 
 def _ticks(top: float) -> list[float]:
     return [top * share / 4 for share in range(5)]
+
+
+def _count_scale(maximum: float) -> tuple[float, list[float]]:
+    """A scale for counts of people: whole-number ticks (1, 2, 2.5→3… steps never show "0 0 1 1 1"), at most five."""
+    step = max(1, math.ceil(_nice_ceiling(maximum / 4)))
+    top = step * max(1, math.ceil(maximum / step))
+    return float(top), [float(tick) for tick in range(0, top + 1, step)]
 
 
 def _bar_words(bar: Bar, show) -> str:

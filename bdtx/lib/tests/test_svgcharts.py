@@ -204,3 +204,11 @@ def test_the_partial_shows_the_chart_and_links_to_its_table():
     )
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in html
     assert '<a href="#completion-table">Xem bảng số liệu</a>' in html
+
+
+def test_a_forecast_of_a_few_people_has_whole_distinct_numbers_on_its_axis():
+    root = parse(column_chart([("2027-2028", [1, 0]), ("2028-2029", [0, 1])], series=["MN", "TH"], title="Dự báo"))
+    axis = [e.text for e in root.iter(f"{SVG}text") if e.get("text-anchor") == "end"]
+    assert axis == ["0", "1"]
+    root = parse(column_chart([("2027-2028", [5, 0])], series=["MN", "TH"], title="Dự báo"))
+    assert [e.text for e in root.iter(f"{SVG}text") if e.get("text-anchor") == "end"] == ["0", "2", "4", "6"]
