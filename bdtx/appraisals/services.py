@@ -288,8 +288,13 @@ def save_self_assessment(
     declared_criteria: list[int] | None = None,
     declared_needs: str = "",
     expected_version: int | None = None,
+    submit: bool = False,
+    today: dt.date | None = None,
 ) -> Appraisal:
-    """Keep a draft (also the autosave): any criteria may still be empty. Refused once submitted."""
+    """Keep a draft (also the autosave): any criteria may still be empty. Refused once submitted.
+
+    With `submit`, the draft is submitted too (see submit_self_assessment), both in one versioned write and one
+    transaction; when the submission is refused, the draft is still kept and the refusal raised."""
     if appraisal.submitted:
         raise Locked(_("The self-assessment was submitted and can no longer be changed."))
     _check_version(appraisal, expected_version)
@@ -301,12 +306,28 @@ def save_self_assessment(
     appraisal.development_plan = development_plan.strip()
     appraisal.declared_criteria = sorted({int(n) for n in declared_criteria or [] if 1 <= int(n) <= count})
     appraisal.declared_needs = declared_needs.strip()
-    _save_versioned(appraisal, SELF_FIELDS)
+    if not submit:
+        _save_versioned(appraisal, SELF_FIELDS)
+        return appraisal
+    try:
+        rating = _submission_rating(appraisal, today)
+    except AppraisalError:
+        _save_versioned(appraisal, SELF_FIELDS)
+        raise
+    _write_submission(appraisal, by=by, rating=rating, fields=SELF_FIELDS)
     return appraisal
 
 
 def submit_self_assessment(appraisal: Appraisal, *, by, today: dt.date | None = None) -> Appraisal:
     """Submit before the deadline: every criterion needs a level; the self-rating follows by the rule."""
+    rating = _submission_rating(appraisal, today)
+    _write_submission(appraisal, by=by, rating=rating)
+    return appraisal
+
+
+def _submission_rating(appraisal: Appraisal, today: dt.date | None) -> str:
+    """The self-rating the submission would get; AppraisalError when it cannot be submitted (already submitted,
+    outside the cycle's dates, a criterion without a level)."""
     today = today or timezone.localdate()
     cycle = appraisal.cycle
     if appraisal.submitted:
@@ -321,19 +342,28 @@ def submit_self_assessment(appraisal: Appraisal, *, by, today: dt.date | None = 
             % {"date": cycle.self_assessment_until.strftime("%d/%m/%Y")}
         )
     try:
-        rating = appraisal.standard.classify(appraisal.levels("self"))
+        return appraisal.standard.classify(appraisal.levels("self"))
     except RuleError as error:
         raise AppraisalError(str(error)) from error
+
+
+def _write_submission(appraisal: Appraisal, *, by, rating: str, fields: list[str] | tuple = ()) -> None:
+    """The submission, with its audit event and the training needs it gives, in one transaction (with `fields` of
+    the draft in the same versioned UPDATE)."""
+    before = (appraisal.self_rating, appraisal.self_status, appraisal.self_submitted_at)
     with transaction.atomic():
         appraisal.self_rating = rating
         appraisal.self_status = Appraisal.SelfStatus.SUBMITTED
         appraisal.self_submitted_at = timezone.now()
-        _save_versioned(appraisal, ["self_rating", "self_status", "self_submitted_at"])
+        try:
+            _save_versioned(appraisal, [*fields, "self_rating", "self_status", "self_submitted_at"])
+        except Stale:
+            appraisal.self_rating, appraisal.self_status, appraisal.self_submitted_at = before
+            raise
         AppraisalEvent.objects.create(
             appraisal=appraisal, by=by, action=AppraisalEvent.Action.SUBMITTED, details={"rating": rating}
         )
         refresh_needs([appraisal])
-    return appraisal
 
 
 def add_evidence(
@@ -696,7 +726,11 @@ def refresh_needs(appraisals) -> None:
     appraisals = list(appraisals)
     TrainingNeed.objects.filter(appraisal__in=appraisals).delete()
     standards = {a.standard_id for a in appraisals}
-    criteria = {(c.standard_id, c.number): c for c in Criterion.objects.filter(standard_id__in=standards)}
+    # Only what a need refers to: the criteria's texts and descriptors are not needed here.
+    criteria = {
+        (c.standard_id, c.number): c
+        for c in Criterion.objects.filter(standard_id__in=standards).only("id", "standard_id", "number").order_by()
+    }
     needs = []
     for appraisal in appraisals:
         base = {
@@ -741,13 +775,18 @@ def evaluation_due(appraisals) -> set[int]:
     appraisals = list(appraisals)
     if not appraisals:
         return set()
-    yearly_units = set(EvaluationPolicy.objects.filter(yearly=True).values_list("unit_id", flat=True))
+    # Only the policies of these appraisals' units and the units above them (a province has hundreds).
+    above = {unit_id for appraisal in appraisals for unit_id in appraisal.unit.ancestor_ids()}
+    yearly_units = set(
+        EvaluationPolicy.objects.filter(yearly=True, unit_id__in=above).values_list("unit_id", flat=True)
+    )
     recent = set(
         Appraisal.objects.filter(
             staff_id__in=[a.staff_id for a in appraisals],
             evaluation_status=Appraisal.EvaluationStatus.CONFIRMED,
         )
         .exclude(pk__in=[a.pk for a in appraisals])
+        .order_by()  # a set: the model's ordering would join the staff and units to sort it
         .values_list("staff_id", "cycle__year")
     )
     due = set()

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.db.models import prefetch_related_objects
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +19,7 @@ from bdtx.rules.models import Rating
 from .. import permissions, services
 from ..forms import EvidenceForm, ReasonForm, StandardChoiceForm
 from ..models import Appraisal, AppraisalCycle, Evidence, Opinion, SubjectGroup
-from .common import LEVEL_CHOICES, appraisal_in_scope, criterion_rows
+from .common import LEVEL_CHOICES, appraisal_in_scope, criterion_rows, own_appraisal
 
 
 @login_required
@@ -63,6 +65,7 @@ def _posted_state(request, appraisal: Appraisal) -> dict:
 def _detail_context(request, appraisal: Appraisal, *, state=None, evidence_form=None) -> dict:
     user = request.user
     owner = _is_owner(user, appraisal)
+    prefetch_related_objects([appraisal], "evidence")  # one query for the rows and the evidence list
     rows, general_evidence = criterion_rows(
         appraisal,
         self_levels=state["levels"] if state else None,
@@ -71,15 +74,18 @@ def _detail_context(request, appraisal: Appraisal, *, state=None, evidence_form=
     evaluator = permissions.can_evaluate(user, appraisal)
     manages = not owner and account_permissions.can_manage_unit(user, appraisal.unit)
     show_final = appraisal.confirmed or evaluator or manages
+    editable = owner and not appraisal.submitted
+    can_reopen = appraisal.confirmed and permissions.can_reopen(user, appraisal)
+    can_change_standard = manages and not appraisal.submitted
     context = {
         "appraisal": appraisal,
         "cycle": appraisal.cycle,
         "member": appraisal.staff,
         "rows": rows,
         "general_evidence": general_evidence,
-        "levels": LEVEL_CHOICES,
+        "levels": [(code, str(label)) for code, label in LEVEL_CHOICES],  # translated once, shown per criterion
         "owner": owner,
-        "editable": owner and not appraisal.submitted,
+        "editable": editable,
         "state": state
         or {
             "strengths": appraisal.strengths,
@@ -91,12 +97,18 @@ def _detail_context(request, appraisal: Appraisal, *, state=None, evidence_form=
         "show_final": show_final,
         "can_evaluate": evaluator and not appraisal.confirmed,
         "evaluation_due": appraisal.pk in services.evaluation_due([appraisal]),
-        "can_reopen": appraisal.confirmed and permissions.can_reopen(user, appraisal),
-        "can_change_standard": manages and not appraisal.submitted,
-        "evidence_form": evidence_form or EvidenceForm(criteria=[row["criterion"] for row in rows], auto_id="ev_%s"),
-        "reason_form": ReasonForm(),
-        "standard_form": StandardChoiceForm(initial={"standard": appraisal.standard_id}),
-        "needs": appraisal.needs.select_related("criterion") if (owner or manages) else [],
+        "can_reopen": can_reopen,
+        "can_change_standard": can_change_standard,
+        # The forms only where the page shows them.
+        "evidence_form": evidence_form
+        or (EvidenceForm(criteria=[row["criterion"] for row in rows], auto_id="ev_%s") if editable else None),
+        "reason_form": ReasonForm() if can_reopen else None,
+        "standard_form": (
+            StandardChoiceForm(initial={"standard": appraisal.standard_id}) if can_change_standard else None
+        ),
+        "needs": appraisal.needs.select_related("criterion").order_by("criterion__number", "pk")
+        if (owner or manages)
+        else [],
         "events": appraisal.events.select_related("by")[:20] if (manages or evaluator) else [],
         "opinions": services.opinion_summary([appraisal])[appraisal.pk] if (manages or evaluator) else None,
         "today": timezone.localdate(),
@@ -128,16 +140,25 @@ def _document_links(appraisal: Appraisal, *, owner: bool, manages: bool) -> list
 @require_GET
 def detail(request, pk: int):
     """An appraisal: the person fills in their self-assessment here; others in scope read it."""
-    appraisal = appraisal_in_scope(request.user, pk)
+    appraisal = own_appraisal(request.user, pk, "staff", "unit")
+    if appraisal is None:
+        appraisal = appraisal_in_scope(request.user, pk)
+    else:
+        appraisal.staff.user = request.user  # the same account: the menu finds the person's record without a query
     return render(request, "appraisals/assessment_detail.html", _detail_context(request, appraisal))
 
 
 @login_required
 @require_POST
 def self_save(request, pk: int):
-    """Save the draft (also the autosave, by htmx, as the person types) and, when asked, submit it."""
-    appraisal = appraisal_in_scope(request.user, pk)
-    if not _is_owner(request.user, appraisal):
+    """Save the draft (also the autosave, by htmx, as the person types) and, when asked, submit it.
+
+    The busiest request at a deadline, so kept lean: the person's own appraisal in one light query (anyone else's is
+    403 when they may read it, else 404); the draft and the submission are one versioned write in one transaction
+    (services.save_self_assessment with submit). A submission the rules refuse still keeps the draft."""
+    appraisal = own_appraisal(request.user, pk)
+    if appraisal is None:
+        appraisal_in_scope(request.user, pk)  # 404 for those who may not even see it
         raise PermissionDenied
     state = _posted_state(request, appraisal)
     try:
@@ -152,24 +173,17 @@ def self_save(request, pk: int):
             declared_criteria=state["declared_criteria"],
             declared_needs=state["declared_needs"],
             expected_version=request.POST.get("version") or None,
+            submit=request.POST.get("action") == "submit",
         )
-        if request.POST.get("action") == "submit":
-            services.submit_self_assessment(appraisal, by=request.user)
     except services.AppraisalError as error:
         if request.htmx:
-            return render(
-                request,
-                "appraisals/assessment_detail.html#save-status",
-                {"error": error, "appraisal": appraisal},
-                status=409 if isinstance(error, services.Stale) else 400,
-            )
+            status = 409 if isinstance(error, services.Stale) else 400
+            return _save_status({"error": error, "appraisal": appraisal}, status)
         messages.error(request, str(error))
         context = _detail_context(request, appraisal, state=state)
         return render(request, "appraisals/assessment_detail.html", context, status=400)
     if request.htmx:
-        return render(
-            request, "appraisals/assessment_detail.html#save-status", {"appraisal": appraisal, "saved": timezone.now()}
-        )
+        return _save_status({"appraisal": appraisal, "saved": timezone.now()})
     if appraisal.submitted:
         messages.success(
             request,
@@ -179,6 +193,12 @@ def self_save(request, pk: int):
     else:
         messages.success(request, _("Draft saved."))
     return redirect("appraisals:detail", pk=appraisal.pk)
+
+
+def _save_status(context: dict, status: int = 200) -> HttpResponse:
+    """The autosave's answer: the status line and the new version. Rendered without the request's context
+    processors (the menu's queries), which this fragment does not show."""
+    return HttpResponse(render_to_string("appraisals/assessment_detail.html#save-status", context), status=status)
 
 
 @login_required

@@ -17,6 +17,19 @@ def appraisal_in_scope(user, pk: int) -> Appraisal:
     )
 
 
+def own_appraisal(user, pk: int, *related: str) -> Appraisal | None:
+    """The user's own appraisal (the one of their staff record), or None: one light query, no scope to work out
+    (one's own is always in scope). The self-assessment's busy paths use it; others go through appraisal_in_scope."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    found = list(
+        Appraisal.objects.select_related("cycle", "standard", *related)
+        .filter(pk=pk, staff__user_id=user.pk)
+        .order_by()[:1]
+    )
+    return found[0] if found else None
+
+
 def criterion_rows(appraisal: Appraisal, *, self_levels=None, notes=None, final_levels=None, comments=None):
     """One row per criterion of the appraisal's standard, with its levels, notes and evidence."""
     self_levels = appraisal.self_levels if self_levels is None else self_levels
@@ -27,7 +40,10 @@ def criterion_rows(appraisal: Appraisal, *, self_levels=None, notes=None, final_
     for item in appraisal.evidence.all():
         evidence.setdefault(item.criterion_number, []).append(item)
     rows = []
-    for criterion in Criterion.objects.filter(standard_id=appraisal.standard_id).select_related("area"):
+    # By number within the one standard (the model's ordering would join the standard to sort by it).
+    for criterion in (
+        Criterion.objects.filter(standard_id=appraisal.standard_id).select_related("area").order_by("number")
+    ):
         key = str(criterion.number)
         rows.append(
             {
