@@ -66,5 +66,12 @@ messages: $(VENV)/.installed  ## refresh the Vietnamese catalogue from the sourc
 bench: setup  ## run the benchmarks, one line per figure
 	$(PY) bench/run.py
 
+.PHONY: load faults-db
+load: setup  ## the deadline rush on PostgreSQL: teachers submit, officers read (several minutes; docs/load.md)
+	$(PY) bench/load.py
+
+faults-db: setup  ## fault drill: PostgreSQL restarted under load, clean 503s, recovery (docs/load.md)
+	$(PY) bench/faults_db.py
+
 clean:  ## remove local state (virtualenv, database, uploads)
 	rm -rf $(VENV) var
