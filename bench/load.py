@@ -89,8 +89,7 @@ OFFICER_PAGES = [
     ("officer_plans_progress", "plans:progress", []),
     ("officer_results_completion", "results:completion", ["unit"]),
     ("officer_results_at_risk", "results:at-risk", ["unit"]),
-    # The unit dashboard (landed after the figures of docs/load.md were measured) joins with:
-    # ("officer_dashboard", "dashboards:unit", ["unit"]),
+    ("officer_dashboard", "dashboards:unit", ["unit"]),
 ]
 # The officers who sign in: seed_demo's province officer and commune officer, taken in turn.
 OFFICER_ACCOUNTS = ["so.chuyenvien", "xa.*"]
