@@ -105,6 +105,7 @@ def school_a_records(cast):
         "plans:unit-plan-pdf": school_plan.pk,
         "appraisals:detail": appraisal.pk,
         "appraisals:self-save": appraisal.pk,
+        "appraisals:receipt": appraisal.pk,
         "appraisals:evidence-add": appraisal.pk,
         "appraisals:change-standard": appraisal.pk,
         "appraisals:evaluate": appraisal.pk,

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from bdtx.appraisals import services
 from bdtx.appraisals.models import Appraisal, AppraisalEvent, TrainingNeed
@@ -122,3 +123,39 @@ def test_an_outsider_posting_a_self_assessment_gets_404(client, cast, appraisal)
     url = reverse("appraisals:self-save", kwargs={"pk": appraisal.pk})
     assert client.post(url, {**levels(), "action": "submit", "version": appraisal.version}).status_code == 404
     assert client.get(reverse("appraisals:detail", kwargs={"pk": appraisal.pk})).status_code == 404
+
+
+def test_submit_leads_to_a_receipt_with_the_time_and_the_self_rating_in_few_queries(
+    teacher, appraisal, django_assert_max_num_queries
+):
+    url = reverse("appraisals:self-save", kwargs={"pk": appraisal.pk})
+    response = teacher.post(url, {**levels(), "action": "submit", "version": appraisal.version})
+    receipt = reverse("appraisals:receipt", kwargs={"pk": appraisal.pk})
+    assert response.url == receipt
+    with django_assert_max_num_queries(6):
+        page = teacher.get(receipt)
+    text = page.content.decode()
+    submitted = Appraisal.objects.get(pk=appraisal.pk).self_submitted_at
+    assert "Đã nộp phiếu tự đánh giá" in text and "Khá" in text
+    assert timezone.localtime(submitted).strftime("%d/%m/%Y") in text
+    assert reverse("appraisals:detail", kwargs={"pk": appraisal.pk}) in text
+
+
+def test_the_receipt_of_a_draft_sends_the_person_back_to_the_form(teacher, appraisal):
+    response = teacher.get(reverse("appraisals:receipt", kwargs={"pk": appraisal.pk}))
+    assert response.url == reverse("appraisals:detail", kwargs={"pk": appraisal.pk})
+
+
+def test_the_receipt_is_the_owners_a_principal_is_sent_to_the_appraisal_and_an_outsider_gets_404(
+    client, appraisal, cast
+):
+    services.save_self_assessment(appraisal, by=cast.teacher_a, levels=levels_of(), submit=True)
+    receipt = reverse("appraisals:receipt", kwargs={"pk": appraisal.pk})
+    client.force_login(cast.principal_a)
+    assert client.get(receipt).url == reverse("appraisals:detail", kwargs={"pk": appraisal.pk})
+    client.force_login(cast.principal_b)
+    assert client.get(receipt).status_code == 404
+
+
+def levels_of(level="kha", count=15) -> dict[str, str]:
+    return {str(n): level for n in range(1, count + 1)}

@@ -185,14 +185,25 @@ def self_save(request, pk: int):
     if request.htmx:
         return _save_status({"appraisal": appraisal, "saved": timezone.now()})
     if appraisal.submitted:
-        messages.success(
-            request,
-            _("Self-assessment submitted: overall %(rating)s by the standard's rule.")
-            % {"rating": appraisal.get_self_rating_display()},
-        )
-    else:
-        messages.success(request, _("Draft saved."))
+        return redirect("appraisals:receipt", pk=appraisal.pk)
+    messages.success(request, _("Draft saved."))
     return redirect("appraisals:detail", pk=appraisal.pk)
+
+
+@login_required
+@require_GET
+def receipt(request, pk: int):
+    """The receipt Submit leads to: when it was submitted, the self-rating, what happens next. The page every
+    teacher gets at the deadline, so light (the person's own appraisal in one query, no criteria): the whole
+    assessment is one link away. Others who may read the appraisal are sent to it; outsiders get 404."""
+    appraisal = own_appraisal(request.user, pk, "staff", "unit")
+    if appraisal is None:
+        appraisal_in_scope(request.user, pk)  # 404 for those who may not see it
+        return redirect("appraisals:detail", pk=pk)
+    if not appraisal.submitted:
+        return redirect("appraisals:detail", pk=pk)
+    appraisal.staff.user = request.user  # the same account: the menu finds the person's record without a query
+    return render(request, "appraisals/assessment_receipt.html", {"appraisal": appraisal, "cycle": appraisal.cycle})
 
 
 def _save_status(context: dict, status: int = 200) -> HttpResponse:
@@ -403,6 +414,7 @@ urlpatterns = [
     path("mine/", mine, name="mine"),
     path("<int:pk>/", detail, name="detail"),
     path("<int:pk>/self/", self_save, name="self-save"),
+    path("<int:pk>/submitted/", receipt, name="receipt"),
     path("<int:pk>/evidence/", evidence_add, name="evidence-add"),
     path("<int:pk>/standard/", change_standard, name="change-standard"),
     path("evidence/<int:pk>/file", evidence_file, name="evidence-file"),
