@@ -97,3 +97,38 @@ def test_other_errors_are_not_hidden_behind_the_503(teacher_client, cast):
     """A page that does not exist is still a 404; only the database's errors become 503."""
     response = teacher_client.get("/appraisals/999999/")
     assert response.status_code == 404
+
+
+@contextlib.contextmanager
+def database_read_only():
+    """The database refuses every write from here on, as a read-only disk or a PostgreSQL in read-only mode would:
+    SQLite's query_only pragma, PostgreSQL's transaction_read_only (the test's transaction rolls back after)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL transaction_read_only = on")
+        else:
+            cursor.execute("PRAGMA query_only = 1")
+    try:
+        yield
+    finally:
+        if connection.vendor != "postgresql":
+            # SQLite's transaction survives a refused statement, but Django marks the test's atomic block broken.
+            connection.needs_rollback = False
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA query_only = 0")
+
+
+def test_a_save_the_database_refuses_as_read_only_says_nothing_was_written_and_why(teacher_client, cast, standards):
+    from bdtx.appraisals import services
+    from bdtx.testing import make_cycle
+
+    appraisal = services.start_appraisal(make_cycle(cast.tree.commune, by=cast.local), cast.member_a)
+    with database_read_only():
+        response = teacher_client.post(
+            f"/appraisals/{appraisal.pk}/self/", {"level-1": "kha", "version": appraisal.version}
+        )
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Chưa ghi gì" in page and "chỉ đọc" in page
+    assert "Traceback" not in page and "khởi động lại" not in page
