@@ -30,6 +30,8 @@ class AppraisalCycle(models.Model):
     evaluation_until = models.DateField(_("evaluation deadline"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised by every change of the dates; a form that read an older version is refused (no silent overwrite).
+    version = models.PositiveIntegerField(default=1)
 
     objects = AppraisalCycleQuerySet.as_manager()
 
@@ -63,6 +65,8 @@ class EvaluationPolicy(models.Model):
     note = models.CharField(_("decision or reason"), max_length=255, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(auto_now=True)
+    # Raised by every save; a form that read an older version is refused (no silent overwrite).
+    version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
         return f"{self.unit}: {'yearly' if self.yearly else 'two-yearly'}"
@@ -98,6 +102,8 @@ class SubjectGroup(models.Model):
         related_name="led_groups",
     )
     members = models.ManyToManyField("staff.StaffMember", verbose_name=_("members"), related_name="subject_groups")
+    # Raised by every save (name, leader or members); a form that read an older version is refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("subject group")

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -115,14 +115,28 @@ def open_cycle(
     )
 
 
-def update_cycle_dates(cycle: AppraisalCycle, **dates) -> AppraisalCycle:
-    """Move the deadlines (e.g. a late extension); the order of the dates is kept."""
+CYCLE_DATES = ("self_assessment_from", "self_assessment_until", "opinions_until", "evaluation_until")
+
+
+def update_cycle_dates(cycle: AppraisalCycle, *, expected_version: int | None = None, **dates) -> AppraisalCycle:
+    """Move the deadlines (e.g. a late extension); the order of the dates is kept. Refused (Stale, nothing
+    written) when the cycle changed since `expected_version` (the form's) was read."""
+    unknown = set(dates) - set(CYCLE_DATES)
+    if unknown:
+        raise TypeError(f"update_cycle_dates() got unexpected fields {sorted(unknown)}")
     for name, value in dates.items():
         setattr(cycle, name, value)
-    _check_dates_in_order(
-        [cycle.self_assessment_from, cycle.self_assessment_until, cycle.opinions_until, cycle.evaluation_until]
-    )
-    cycle.save()
+    _check_dates_in_order([getattr(cycle, name) for name in CYCLE_DATES])
+    read = cycle.version if expected_version is None else int(expected_version)
+    if not AppraisalCycle.objects.filter(pk=cycle.pk, version=read).update(**dates, version=F("version") + 1):
+        raise Stale(
+            _(
+                "The dates of the cycle “%(title)s” were changed by someone else since you opened this page. "
+                "Reload the page to see them, then make your change again."
+            )
+            % {"title": cycle.title}
+        )
+    cycle.version = read + 1
     return cycle
 
 
@@ -144,11 +158,34 @@ def cycle_for(staff: StaffMember, year: int | None = None) -> AppraisalCycle | N
     return cycles.order_by("-year", "-unit__depth").first()
 
 
-def set_evaluation_policy(unit, *, yearly: bool, by, note: str = "") -> EvaluationPolicy:
-    policy, _created = EvaluationPolicy.objects.update_or_create(
-        unit=unit, defaults={"yearly": yearly, "note": note, "decided_by": by}
+def set_evaluation_policy(
+    unit, *, yearly: bool, by, note: str = "", expected_version: int | None = None
+) -> EvaluationPolicy:
+    """Set the unit's policy. `expected_version` is the version the form was loaded with (0: the unit had no
+    policy yet); when someone saved it since, nothing is written (Stale). None: no check."""
+    values = {"yearly": yearly, "note": note, "decided_by": by}
+    if expected_version is None:
+        current = EvaluationPolicy.objects.filter(unit=unit).first()
+        expected_version = current.version if current else 0
+    stale = Stale(
+        _(
+            "The evaluation policy of %(unit)s was changed by someone else since you opened this page. Reload the "
+            "page to see it, then make your change again."
+        )
+        % {"unit": unit.name}
     )
-    return policy
+    if int(expected_version) == 0:
+        try:
+            with transaction.atomic():
+                return EvaluationPolicy.objects.create(unit=unit, **values)
+        except IntegrityError:
+            raise stale from None
+    policies = EvaluationPolicy.objects.filter(unit=unit)
+    if not policies.filter(version=expected_version).update(
+        **values, decided_at=timezone.now(), version=F("version") + 1
+    ):
+        raise stale
+    return policies.get()
 
 
 # Who is appraised under which standard ----------------------------------------------------------------
@@ -658,9 +695,13 @@ def confirm_evaluations(
             )
         )
     with transaction.atomic():
-        # What every row shares in one UPDATE, which also refuses a row confirmed meanwhile by someone else.
+        # What every row shares in one UPDATE, which also refuses a row confirmed or changed meanwhile by someone
+        # else (its version is no longer the one read): nothing is confirmed then.
+        as_read = Q(pk__in=[])
+        for appraisal in appraisals:
+            as_read |= Q(pk=appraisal.pk, version=appraisal.version)
         locked = (
-            Appraisal.objects.filter(pk__in=[a.pk for a in appraisals])
+            Appraisal.objects.filter(as_read)
             .exclude(evaluation_status=Appraisal.EvaluationStatus.CONFIRMED)
             .update(
                 evaluation_status=Appraisal.EvaluationStatus.CONFIRMED,
@@ -671,7 +712,7 @@ def confirm_evaluations(
             )
         )
         if locked != len(appraisals):
-            raise Locked(_("Someone confirmed some of these evaluations meanwhile. Reload the page and check them."))
+            raise _changed_meanwhile(appraisals, now)
         Appraisal.objects.bulk_update(appraisals, ["final_levels", "final_rating", "evaluation_comment"])
         AppraisalEvent.objects.bulk_create(events)
         for appraisal in appraisals:
@@ -682,6 +723,27 @@ def confirm_evaluations(
     return appraisals
 
 
+def _changed_meanwhile(appraisals: list[Appraisal], now) -> AppraisalError:
+    """The refusal of a confirmation some rows of which someone else confirmed or changed since they were read
+    (called inside the transaction that is rolled back, after the UPDATE that did not reach every row)."""
+    current = {
+        pk: (version, confirmed_at)
+        for pk, version, confirmed_at in Appraisal.objects.filter(pk__in=[a.pk for a in appraisals]).values_list(
+            "pk", "version", "confirmed_at"
+        )
+    }
+    missed = [a for a in appraisals if current.get(a.pk) != (a.version + 1, now)]
+    if all(current.get(a.pk, (0, None))[1] is not None for a in missed):
+        return Locked(_("Someone confirmed some of these evaluations meanwhile. Reload the page and check them."))
+    return Stale(
+        _(
+            "%(names)s: changed or confirmed by someone else since you opened this page. Nothing was confirmed. "
+            "Reload the page, check the evaluations as they are now, then confirm again."
+        )
+        % {"names": ", ".join(a.staff.full_name for a in missed)}
+    )
+
+
 def reopen_evaluation(appraisal: Appraisal, *, by, reason: str) -> Appraisal:
     """The level above reopens a confirmed evaluation; the reason is kept in the audit trail."""
     if not appraisal.confirmed:
@@ -689,10 +751,19 @@ def reopen_evaluation(appraisal: Appraisal, *, by, reason: str) -> Appraisal:
     if len(reason.strip()) < 10:
         raise AppraisalError(_("Give the reason for reopening (field “Reason”, at least 10 characters)."))
     with transaction.atomic():
+        now = timezone.now()
+        # Conditional on the status: of two people reopening at once, the second is refused (one event, one
+        # reason); and only these fields are written, never the whole row as it was read.
+        if not Appraisal.objects.filter(pk=appraisal.pk, evaluation_status=Appraisal.EvaluationStatus.CONFIRMED).update(
+            evaluation_status=Appraisal.EvaluationStatus.DRAFT,
+            confirmed_at=None,
+            updated_at=now,
+            version=F("version") + 1,
+        ):
+            raise Stale(_("Someone reopened this evaluation meanwhile. Reload the page to see it."))
         appraisal.evaluation_status = Appraisal.EvaluationStatus.DRAFT
-        appraisal.confirmed_at = None
-        appraisal.version += 1
-        appraisal.save()
+        appraisal.confirmed_at, appraisal.updated_at = None, now
+        appraisal.refresh_from_db(fields=["version"])
         AppraisalEvent.objects.create(
             appraisal=appraisal,
             by=by,
@@ -804,9 +875,16 @@ def evaluation_due(appraisals) -> set[int]:
 
 
 def save_group(
-    *, unit, name: str, leader: StaffMember | None, members, group: SubjectGroup | None = None
+    *,
+    unit,
+    name: str,
+    leader: StaffMember | None,
+    members,
+    group: SubjectGroup | None = None,
+    expected_version: int | None = None,
 ) -> SubjectGroup:
-    """A subject group of the school: its members work there; the leader is one of them."""
+    """A subject group of the school: its members work there; the leader is one of them. A change to `group` is
+    refused (Stale, nothing written) when the group changed since `expected_version` (the form's) was read."""
     members = list(members)
     outsiders = [m.full_name for m in members if m.unit_id != unit.pk]
     if outsiders:
@@ -823,9 +901,20 @@ def save_group(
     if clash.exists():
         raise AppraisalError(_("The school already has a group named “%(name)s”.") % {"name": name.strip()})
     with transaction.atomic():
-        group = group or SubjectGroup(unit=unit)
-        group.name = name.strip()
-        group.leader = leader
-        group.save()
+        if group is None:
+            group = SubjectGroup.objects.create(unit=unit, name=name.strip(), leader=leader)
+        else:
+            read = group.version if expected_version is None else int(expected_version)
+            if not SubjectGroup.objects.filter(pk=group.pk, version=read).update(
+                name=name.strip(), leader=leader, version=F("version") + 1
+            ):
+                raise Stale(
+                    _(
+                        "The group “%(name)s” was changed by someone else since you opened this page. Reload the "
+                        "page to see it, then make your change again."
+                    )
+                    % {"name": group.name}
+                )
+            group.name, group.leader, group.version = name.strip(), leader, read + 1
         group.members.set(members)
     return group

@@ -201,6 +201,8 @@ class CostRate(models.Model):
     per = models.CharField(_("per"), max_length=60, help_text=_("e.g. người/buổi, học viên/ngày"))
     max_rate = models.PositiveIntegerField(_("maximum rate (đồng)"))
     source = models.CharField(_("decision"), max_length=255, blank=True)
+    # Raised by every save; a form that read an older version is refused (no silent overwrite).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["unit", "category", "label"]
@@ -222,6 +224,8 @@ class BudgetLine(models.Model):
     # The class it pays for, once the delivery issue creates classes (its code, until then free text).
     course_ref = models.CharField(_("class"), max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised by every save; a form that read an older version is refused (no silent overwrite).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["plan", "category", "pk"]

@@ -168,6 +168,16 @@ def _editable(plan: PersonalPlan) -> None:
         raise PlanError(_("The plan was submitted; it can change again only if the school returns it."))
 
 
+def _write_versioned(record, fields: list[str], expected_version: int | None, stale_message: str) -> None:
+    """Write the record's `fields` in one UPDATE only if its version is still the one read (`expected_version`, the
+    form's; None: the record's own), raising the version; else Stale and nothing written."""
+    read = record.version if expected_version is None else int(expected_version)
+    values = {name: getattr(record, name) for name in fields}
+    if not type(record).objects.filter(pk=record.pk, version=read).update(**values, version=F("version") + 1):
+        raise Stale(stale_message)
+    record.version = read + 1
+
+
 def _bump(plan: PersonalPlan, expected_version: int | None) -> None:
     """Raise the version if nobody changed the plan since it was read; else Stale."""
     read = plan.version if expected_version is None else int(expected_version)
@@ -297,9 +307,13 @@ def submit_unit_plan(plan: UnitPlan, *, by) -> UnitPlan:
     if plan.status in (PlanStatus.SUBMITTED, PlanStatus.APPROVED):
         raise PlanError(_("The plan was already submitted."))
     with transaction.atomic():
-        UnitPlan.objects.filter(pk=plan.pk).update(
-            status=PlanStatus.SUBMITTED, submitted_at=timezone.now(), version=F("version") + 1
-        )
+        # Conditional on the status: of two people submitting at once, the second is refused.
+        if (
+            not UnitPlan.objects.filter(pk=plan.pk)
+            .exclude(status__in=(PlanStatus.SUBMITTED, PlanStatus.APPROVED))
+            .update(status=PlanStatus.SUBMITTED, submitted_at=timezone.now(), version=F("version") + 1)
+        ):
+            raise PlanError(_("The plan was already submitted."))
         plan.status = PlanStatus.SUBMITTED
         PlanEvent.objects.create(unit_plan=plan, by=by, action=PlanEvent.Action.SUBMITTED)
     return plan
@@ -312,11 +326,21 @@ def decide_unit_plan(plan: UnitPlan, *, by, approve: bool, comment: str = "") ->
     if not approve and not comment.strip():
         raise PlanError(_("Say what to change when returning a plan (field “Comment”)."))
     with transaction.atomic():
-        plan.status = PlanStatus.APPROVED if approve else PlanStatus.RETURNED
-        plan.decided_by, plan.decided_at = by, timezone.now()
+        status = PlanStatus.APPROVED if approve else PlanStatus.RETURNED
+        decided_at = timezone.now()
+        # Conditional on the status: of two people deciding at once, the second is refused, not applied over.
+        if not UnitPlan.objects.filter(pk=plan.pk, status=PlanStatus.SUBMITTED).update(
+            status=status,
+            decided_by=by,
+            decided_at=decided_at,
+            return_comment="" if approve else comment.strip(),
+            version=F("version") + 1,
+            updated_at=decided_at,
+        ):
+            raise Stale(_("Someone decided on this plan meanwhile. Reload the page to see the decision."))
+        plan.status, plan.decided_by, plan.decided_at = status, by, decided_at
         plan.return_comment = "" if approve else comment.strip()
         plan.version += 1
-        plan.save()
         PlanEvent.objects.create(
             unit_plan=plan,
             by=by,
@@ -357,11 +381,20 @@ def _national_cap_problem(category: str, rate: int, name: str) -> str | None:
 
 @transaction.atomic
 def save_rate(
-    *, unit, category: str, label: str, per: str, max_rate: int, source: str = "", rate: CostRate | None = None
+    *,
+    unit,
+    category: str,
+    label: str,
+    per: str,
+    max_rate: int,
+    source: str = "",
+    rate: CostRate | None = None,
+    expected_version: int | None = None,
 ) -> CostRate:
     """Add a rate to the province's rate card (`unit`: the top of the tree), or change one (`rate`). Refused
-    above the national cap (rewards: 200.000 đ per learner) or when the card already has that label. Callers
-    check that the user may edit the province's card (plans.permissions.can_edit_rates)."""
+    above the national cap (rewards: 200.000 đ per learner) or when the card already has that label; refused
+    (Stale) when the rate changed since `expected_version` was read. Callers check that the user may edit the
+    province's card (plans.permissions.can_edit_rates)."""
     label, per, source = " ".join(label.split()), " ".join(per.split()), " ".join(source.split())
     if category not in CostCategory.values:
         raise PlanError(_("Choose a spending category of Thông tư 36/2018/TT-BTC (field “Category”)."))
@@ -383,9 +416,22 @@ def save_rate(
             _("The rate card already has “%(name)s” in %(category)s; change that rate instead.")
             % {"name": label, "category": _category_label(category)}
         )
-    rate = rate or CostRate(unit_id=top)
+    if rate is None:
+        return CostRate.objects.create(
+            unit_id=top, category=category, label=label, per=per, max_rate=max_rate, source=source
+        )
+    read_label = rate.label
     rate.category, rate.label, rate.per, rate.max_rate, rate.source = category, label, per, max_rate, source
-    rate.save()
+    _write_versioned(
+        rate,
+        ["category", "label", "per", "max_rate", "source"],
+        expected_version,
+        _(
+            "The rate “%(name)s” was changed by someone else since you opened this page. Reload the page to see "
+            "their version, then make your change again."
+        )
+        % {"name": read_label},
+    )
     return rate
 
 
@@ -418,11 +464,13 @@ def save_budget_line(
     rate_card: CostRate | None = None,
     course_ref: str = "",
     line: BudgetLine | None = None,
+    expected_version: int | None = None,
 ) -> BudgetLine:
     """Add a line to a unit plan's budget (amount = quantity × rate), or change one (`line`). The rate comes
     from the province's rate card when the card has rates for the category (its maximum when none is typed)
     and may not exceed it; rewards may not exceed TT 36/2018's 200.000 đ per learner. Each refusal names the
-    line and the cap. A returned plan goes back to draft. Callers check can_write_unit_plan."""
+    line and the cap; a change is refused (Stale) when the line changed since `expected_version` was read. A
+    returned plan goes back to draft. Callers check can_write_unit_plan."""
     _budget_open(plan)
     description, unit_label, course_ref = (" ".join(v.split()) for v in (description, unit_label, course_ref))
     if category not in CostCategory.values:
@@ -477,12 +525,31 @@ def save_budget_line(
         raise PlanError(problem)
     if line is not None and line.plan_id != plan.pk:
         raise PlanError(_("This line belongs to another plan."))
-    line = line or BudgetLine(plan=plan)
-    line.category, line.description, line.quantity, line.unit_label = category, description, quantity, unit_label
-    line.rate, line.rate_card, line.course_ref = rate, rate_card, course_ref
-    line.save()
+    values = {
+        "category": category,
+        "description": description,
+        "quantity": quantity,
+        "unit_label": unit_label,
+        "rate": rate,
+        "rate_card": rate_card,
+        "course_ref": course_ref,
+    }
+    if line is None:
+        line = BudgetLine.objects.create(plan=plan, **values)
+    else:
+        read_description = line.description
+        for name, value in values.items():
+            setattr(line, name, value)
+        _write_versioned(line, list(values), expected_version, line_changed_message(read_description))
     reopen_unit_plan(plan)
     return line
+
+
+def line_changed_message(description: str) -> str:
+    return _(
+        "The line “%(line)s” was changed or removed by someone else since you opened this page. Reload the page "
+        "to see the budget as it is now, then make your change again."
+    ) % {"line": description}
 
 
 @transaction.atomic

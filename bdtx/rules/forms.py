@@ -40,10 +40,13 @@ class CriterionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Where the wording comes from, or what is still unknown."),
     )
+    # The version the form was loaded with: a save over someone else's change is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @staticmethod
     def initial_for(criterion: Criterion) -> dict:
         return {
+            "version": criterion.version,
             "title": criterion.title,
             "confirmed": criterion.confirmed,
             "note": criterion.note,
@@ -71,12 +74,17 @@ class ValidityForm(forms.Form):
         widget=forms.TextInput(attrs=DATE_ATTRS),
         help_text=_("Leave empty while no later circular replaces it; else the day before the new one applies."),
     )
+    # The version the form was loaded with: a save over someone else's change is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @staticmethod
     def initial_for(standard: Standard) -> dict:
         return {
-            name: value.strftime("%d/%m/%Y") if (value := getattr(standard, name)) else ""
-            for name in ("valid_from", "valid_until")
+            "version": standard.version,
+            **{
+                name: value.strftime("%d/%m/%Y") if (value := getattr(standard, name)) else ""
+                for name in ("valid_from", "valid_until")
+            },
         }
 
     def _date(self, name: str):

@@ -56,6 +56,9 @@ class Standard(models.Model):
     file_version = models.PositiveIntegerField(default=1)
     edited_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every write (a correction in the app or a rule file); a form that read an older one is refused.
+    # Not the rule file's `file_version`.
+    version = models.PositiveIntegerField(default=1)
 
     objects = StandardQuerySet.as_manager()
 
@@ -106,6 +109,8 @@ class Criterion(models.Model):
     is_core = models.BooleanField(_("core criterion"), default=False)
     confirmed = models.BooleanField(_("confirmed by the sources"), default=True)
     note = models.TextField(_("note"), blank=True)
+    # Raised by every write (a correction in the app or a rule file); a form that read an older one is refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("criterion")
@@ -178,6 +183,8 @@ class ProgrammeYear(models.Model):
     note = models.CharField(_("decision or note"), max_length=255, blank=True)
     set_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
+    # Raised by every save; a form that read an older version is refused (no silent overwrite).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("programme of the year")

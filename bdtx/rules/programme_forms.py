@@ -35,6 +35,8 @@ class ProgrammeYearForm(forms.Form):
         required=False,
         help_text=_("e.g. the number and date of the Sở's plan that sets this split"),
     )
+    # The version of the year's choice the form was loaded with (0: none yet): a save over someone else's is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, programme: Programme, periods: dict[str, int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +55,7 @@ class ProgrammeYearForm(forms.Form):
                     "invalid": _("Type the periods of content %(code)s as a whole number.") % {"code": content.code},
                 },
             )
-        self.order_fields([name for name in self.fields if name != "note"] + ["note"])
+        self.order_fields([name for name in self.fields if name not in ("note", "version")] + ["note", "version"])
 
     def periods(self) -> dict[str, int]:
         return {

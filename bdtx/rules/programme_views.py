@@ -137,7 +137,7 @@ def programme_year(request):
             programme=programme,
             periods=periods,
             prefix=programme.code,
-            initial={"note": choice.note if choice else ""},
+            initial={"note": choice.note if choice else "", "version": choice.version if choice else 0},
         )
         if bound:
             response = _save(request, form, choice, unit=unit, year=year)
@@ -166,7 +166,8 @@ def programme_year(request):
         "year_label": year_label(year),
         "years": [(value, year_label(value)) for value in range(this_year - 1, this_year + 3)],
     }
-    return render(request, "rules/programme_year.html", context)
+    stale = any(getattr(card["form"], "stale", False) for card in cards)
+    return render(request, "rules/programme_year.html", context, status=409 if stale else 200)
 
 
 def _chosen_unit(units: list[Unit], wanted: str | None) -> Unit:
@@ -194,9 +195,11 @@ def _save(request, form: ProgrammeYearForm, choice: ProgrammeYear | None, *, uni
             periods=form.periods(),
             note=form.cleaned_data["note"],
             by=request.user,
+            expected_version=form.cleaned_data["version"],
         )
     except services.ProgrammeError as error:
         form.add_error(None, str(error))
+        form.stale = isinstance(error, services.Stale)
         return None
     messages.success(request, _("%(programme)s, %(year)s: the periods are saved.") % values)
     return redirect(back)

@@ -5,7 +5,9 @@ refused quietly (kept). Contents are only ever created or updated, never deleted
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import periods as period_rules
@@ -21,6 +23,10 @@ CONTENT_FIELDS = ("name", "owner", "periods", "adjustable", "by_modules")
 
 class ProgrammeError(ValueError):
     """A refused change to the programme of the year; the message says what is wrong and how to fix it."""
+
+
+class Stale(ProgrammeError):
+    """Someone else set (or removed) the programme of the year since the form was loaded; nothing was written."""
 
 
 @dataclass
@@ -158,21 +164,48 @@ def split_for(programme: Programme, wanted: dict[str, int]) -> dict[str, int]:
 
 @transaction.atomic
 def set_programme_year(
-    *, unit, year: int, programme: Programme, periods: dict[str, int], note: str, by
+    *,
+    unit,
+    year: int,
+    programme: Programme,
+    periods: dict[str, int],
+    note: str,
+    by,
+    expected_version: int | None = None,
 ) -> ProgrammeYear:
     """The unit's (the Sở's) choice for a school year: the programme and the split of its adjustable periods.
     Only the contents that differ from the programme's are stored. Replaces the unit's earlier choice of the
-    same programme for that year; other programmes of the year stay (teachers and managers follow two)."""
+    same programme for that year; other programmes of the year stay (teachers and managers follow two).
+
+    `expected_version` is the version of the choice the form was loaded with (0: there was none); when someone
+    set or removed the choice since, nothing is written (Stale). None: no check (the current choice is replaced)."""
     split = split_for(programme, periods)
     base = {content.code: content.periods for content in programme.contents.all()}
-    stored = {code: value for code, value in split.items() if value != base[code]}
-    chosen, _created = ProgrammeYear.objects.update_or_create(
-        unit=unit,
-        year=year,
-        programme=programme,
-        defaults={"periods": stored, "note": " ".join(note.split())[:255], "set_by": by},
+    values = {
+        "periods": {code: value for code, value in split.items() if value != base[code]},
+        "note": " ".join(note.split())[:255],
+        "set_by": by,
+    }
+    chosen = ProgrammeYear.objects.filter(unit=unit, year=year, programme=programme)
+    if expected_version is None:
+        current = chosen.first()
+        expected_version = current.version if current else 0
+    stale = Stale(
+        _(
+            "%(programme)s, %(year)s: the periods were changed by someone else since you opened this page. Reload "
+            "the page to see them, then make your change again."
+        )
+        % {"programme": programme.code, "year": f"{year}-{year + 1}"}
     )
-    return chosen
+    if expected_version == 0:
+        try:
+            with transaction.atomic():
+                return ProgrammeYear.objects.create(unit=unit, year=year, programme=programme, **values)
+        except IntegrityError:
+            raise stale from None
+    if not chosen.filter(version=expected_version).update(**values, set_at=timezone.now(), version=F("version") + 1):
+        raise stale
+    return chosen.get()
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,10 @@ STANDARD_FIELDS = (
 )  # fmt: skip
 AREA_FIELDS = ("title", "description", "article", "confirmed")
 CRITERION_FIELDS = ("title", "descriptors", "is_core", "confirmed", "note")
+
+
+class Stale(Exception):
+    """Someone else saved the record since the form was loaded; nothing was written. The message says what to do."""
 
 
 @dataclass
@@ -144,6 +149,7 @@ def _load(rule_file: RuleFile, *, by=None) -> LoadOutcome:
     for name in STANDARD_FIELDS:
         setattr(standard, name, rule_file.standard[name])
     standard.file_version, standard.file_name = rule_file.version, rule_file.file_name[:100]
+    standard.version += 1  # the row is locked (select_for_update above); a form loaded before this is refused
     standard.save()
     return outcome
 
@@ -180,6 +186,7 @@ def _write_parts(standard: Standard, rule_file: RuleFile, *, new: bool = False) 
             criterion.area = area
             for name, value in values.items():
                 setattr(criterion, name, value)
+            criterion.version = F("version") + 1  # a correction form loaded before this file is refused
             criterion.save()
             changed.append(data["number"])
     Criterion.objects.bulk_create(created)
@@ -188,27 +195,67 @@ def _write_parts(standard: Standard, rule_file: RuleFile, *, new: bool = False) 
 
 @transaction.atomic
 def update_criterion(
-    criterion: Criterion, *, by, title: str, descriptors: dict[str, str], confirmed: bool, note: str
+    criterion: Criterion,
+    *,
+    by,
+    title: str,
+    descriptors: dict[str, str],
+    confirmed: bool,
+    note: str,
+    expected_version: int | None = None,
 ) -> Criterion:
-    """A system administrator's correction of one criterion; marks the standard as corrected in the app."""
-    criterion.title = title
-    criterion.descriptors = {level: text for level, text in descriptors.items() if text}
-    criterion.confirmed = confirmed
-    criterion.note = note
-    criterion.save(update_fields=["title", "descriptors", "confirmed", "note"])
+    """A system administrator's correction of one criterion; marks the standard as corrected in the app.
+    Refused (Stale, nothing written) when the criterion changed since `expected_version` was read."""
+    values = {
+        "title": title,
+        "descriptors": {level: text for level, text in descriptors.items() if text},
+        "confirmed": confirmed,
+        "note": note,
+    }
+    read = criterion.version if expected_version is None else int(expected_version)
+    if not Criterion.objects.filter(pk=criterion.pk, version=read).update(**values, version=F("version") + 1):
+        raise Stale(
+            _(
+                "Criterion %(number)d was changed by someone else since you opened this page (in the app or by a "
+                "rule file). Reload the page to see the wording as it is now, then make your correction again."
+            )
+            % {"number": criterion.number}
+        )
+    for name, value in values.items():
+        setattr(criterion, name, value)
+    criterion.version = read + 1
     _mark_edited(criterion.standard, by=by)
     return criterion
 
 
 @transaction.atomic
-def update_validity(standard: Standard, *, by, valid_from: dt.date | None, valid_until: dt.date | None) -> Standard:
-    """Set the days a standard applies (e.g. the day a new circular replaces it)."""
-    standard.valid_from, standard.valid_until = valid_from, valid_until
-    standard.save(update_fields=["valid_from", "valid_until"])
+def update_validity(
+    standard: Standard,
+    *,
+    by,
+    valid_from: dt.date | None,
+    valid_until: dt.date | None,
+    expected_version: int | None = None,
+) -> Standard:
+    """Set the days a standard applies (e.g. the day a new circular replaces it). Refused (Stale, nothing
+    written) when the standard changed since `expected_version` was read."""
+    read = standard.version if expected_version is None else int(expected_version)
+    if not Standard.objects.filter(pk=standard.pk, version=read).update(
+        valid_from=valid_from, valid_until=valid_until, version=F("version") + 1
+    ):
+        raise Stale(
+            _(
+                "The validity dates of %(code)s were changed by someone else since you opened this page (in the "
+                "app or by a rule file). Reload the page to see the dates as they are now, then make your change "
+                "again."
+            )
+            % {"code": standard.code}
+        )
+    standard.valid_from, standard.valid_until, standard.version = valid_from, valid_until, read + 1
     _mark_edited(standard, by=by)
     return standard
 
 
 def _mark_edited(standard: Standard, *, by) -> None:
     standard.edited_by, standard.edited_at = by, timezone.now()
-    standard.save(update_fields=["edited_by", "edited_at"])
+    Standard.objects.filter(pk=standard.pk).update(edited_by=by, edited_at=standard.edited_at)

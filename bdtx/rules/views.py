@@ -90,19 +90,29 @@ def criterion_edit(request, code: str, number: int):
         Criterion.objects.select_related("standard", "area"), standard__code=code, number=number
     )
     form = CriterionForm(request.POST or None, initial=CriterionForm.initial_for(criterion))
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.update_criterion(
-            criterion,
-            by=request.user,
-            title=form.cleaned_data["title"],
-            descriptors=form.descriptors,
-            confirmed=form.cleaned_data["confirmed"],
-            note=form.cleaned_data["note"].strip(),
-        )
-        messages.success(request, _("Criterion %(number)d saved.") % {"number": criterion.number})
-        return redirect(f"{reverse('standards:detail', args=[code])}#criterion-{criterion.number}")
+        try:
+            services.update_criterion(
+                criterion,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                descriptors=form.descriptors,
+                confirmed=form.cleaned_data["confirmed"],
+                note=form.cleaned_data["note"].strip(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.Stale as error:
+            form.add_error(None, str(error))
+            status = 409
+        else:
+            messages.success(request, _("Criterion %(number)d saved.") % {"number": criterion.number})
+            return redirect(f"{reverse('standards:detail', args=[code])}#criterion-{criterion.number}")
     return render(
-        request, "rules/criterion_form.html", {"form": form, "criterion": criterion, "standard": criterion.standard}
+        request,
+        "rules/criterion_form.html",
+        {"form": form, "criterion": criterion, "standard": criterion.standard},
+        status=status,
     )
 
 
@@ -112,16 +122,23 @@ def validity_edit(request, code: str):
     _admin_only(request.user)
     standard = get_object_or_404(Standard, code=code)
     form = ValidityForm(request.POST or None, initial=ValidityForm.initial_for(standard))
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.update_validity(
-            standard,
-            by=request.user,
-            valid_from=form.cleaned_data["valid_from"],
-            valid_until=form.cleaned_data["valid_until"],
-        )
-        messages.success(request, _("The validity dates are saved."))
-        return redirect("standards:detail", code=standard.code)
-    return render(request, "rules/validity_form.html", {"form": form, "standard": standard})
+        try:
+            services.update_validity(
+                standard,
+                by=request.user,
+                valid_from=form.cleaned_data["valid_from"],
+                valid_until=form.cleaned_data["valid_until"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.Stale as error:
+            form.add_error(None, str(error))
+            status = 409
+        else:
+            messages.success(request, _("The validity dates are saved."))
+            return redirect("standards:detail", code=standard.code)
+    return render(request, "rules/validity_form.html", {"form": form, "standard": standard}, status=status)
 
 
 @login_required

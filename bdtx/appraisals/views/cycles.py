@@ -65,10 +65,13 @@ class CycleDatesForm(forms.Form):
     self_assessment_until = _date_field(gettext_lazy("Self-assessment deadline"))
     opinions_until = _date_field(gettext_lazy("Colleagues' opinions deadline"))
     evaluation_until = _date_field(gettext_lazy("Evaluation deadline"))
+    # The version of the cycle the form was loaded with: a save over someone else's change is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, cycle: AppraisalCycle | None = None, **kwargs):
         if cycle is not None:
-            kwargs.setdefault("initial", {name: getattr(cycle, name).strftime("%d/%m/%Y") for name in DATE_FIELDS})
+            initial = {name: getattr(cycle, name).strftime("%d/%m/%Y") for name in DATE_FIELDS}
+            kwargs.setdefault("initial", {**initial, "version": cycle.version})
         super().__init__(*args, **kwargs)
 
     def _date(self, name: str):
@@ -114,7 +117,7 @@ class CycleForm(CycleDatesForm):
             label=_("Unit"),
             help_text=_("The cycle reaches every school under this unit."),
         )
-        self.order_fields(["unit", "year", "title", *DATE_FIELDS])
+        self.order_fields(["unit", "year", "title", *DATE_FIELDS, "version"])
 
     def clean_year(self):
         raw = cells.clean(self.cleaned_data["year"])
@@ -139,12 +142,19 @@ class GroupForm(forms.Form):
     members = forms.ModelMultipleChoiceField(
         queryset=None, label=gettext_lazy("Members"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # The version of the group the form was loaded with: a save over someone else's change is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, unit: Unit, group: SubjectGroup | None = None, **kwargs):
         if group is not None:
             kwargs.setdefault(
                 "initial",
-                {"name": group.name, "leader": group.leader_id, "members": [m.pk for m in group.members.all()]},
+                {
+                    "name": group.name,
+                    "leader": group.leader_id,
+                    "members": [m.pk for m in group.members.all()],
+                    "version": group.version,
+                },
             )
         super().__init__(*args, **kwargs)
         people = expected_staff().filter(unit=unit).order_by("sort_key", "pk").only("full_name", "position", "unit_id")
@@ -174,6 +184,8 @@ class PolicyForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 60}),
         help_text=gettext_lazy("For example the number and date of the decision, or the superior's agreement."),
     )
+    # The version of the policy the form was loaded with (0: none yet): a save over someone else's is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def clean(self):
         data = super().clean()
@@ -325,16 +337,18 @@ def cycle_edit(request, pk: int):
     if not can_open_cycle_at(request.user, cycle.unit):
         raise PermissionDenied
     form = CycleDatesForm(request.POST or None, cycle=cycle)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_cycle_dates(cycle, **form.dates())
+            services.update_cycle_dates(cycle, expected_version=form.cleaned_data["version"], **form.dates())
         except services.AppraisalError as error:
             cycle.refresh_from_db()
             form.add_error(None, str(error))
+            status = 409 if isinstance(error, services.Stale) else 200
         else:
             messages.success(request, _("The dates of “%(title)s” have been saved.") % {"title": cycle.title})
             return redirect("appraisals:cycle-detail", pk=cycle.pk)
-    return render(request, "appraisals/cycles_form.html", {"form": form, "cycle": cycle})
+    return render(request, "appraisals/cycles_form.html", {"form": form, "cycle": cycle}, status=status)
 
 
 @login_required
@@ -521,18 +535,27 @@ def groups(request, pk: int):
 
 def _save_group(request, unit: Unit, group: SubjectGroup | None):
     form = GroupForm(request.POST or None, unit=unit, group=group)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             saved = services.save_group(
-                unit=unit, name=data["name"], leader=data["leader"], members=data["members"], group=group
+                unit=unit,
+                name=data["name"],
+                leader=data["leader"],
+                members=data["members"],
+                group=group,
+                expected_version=data["version"],
             )
         except services.AppraisalError as error:
             form.add_error(None, str(error))
+            status = 409 if isinstance(error, services.Stale) else 200
         else:
             messages.success(request, _("The group “%(name)s” has been saved.") % {"name": saved.name})
             return redirect("appraisals:groups", pk=unit.pk)
-    return render(request, "appraisals/cycles_group_form.html", {"form": form, "unit": unit, "group": group})
+    return render(
+        request, "appraisals/cycles_group_form.html", {"form": form, "unit": unit, "group": group}, status=status
+    )
 
 
 @login_required
@@ -562,14 +585,24 @@ def policy(request, pk: int):
     the decision; who decided and when. Only the unit's managers."""
     unit = _managed_unit(request, pk)
     current = EvaluationPolicy.objects.filter(unit=unit).select_related("decided_by").first()
-    initial = {"yearly": current.yearly, "note": current.note} if current else {}
-    form = PolicyForm(request.POST or None, initial=initial)
+    initial = {"yearly": current.yearly, "note": current.note, "version": current.version} if current else {}
+    form = PolicyForm(request.POST or None, initial={"version": 0, **initial})
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.set_evaluation_policy(
-            unit, yearly=form.cleaned_data["yearly"], by=request.user, note=form.cleaned_data["note"]
-        )
-        messages.success(request, _("The evaluation policy of %(unit)s has been saved.") % {"unit": unit.name})
-        return redirect("appraisals:policy", pk=unit.pk)
+        try:
+            services.set_evaluation_policy(
+                unit,
+                yearly=form.cleaned_data["yearly"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.Stale as error:
+            form.add_error(None, str(error))
+            status = 409
+        else:
+            messages.success(request, _("The evaluation policy of %(unit)s has been saved.") % {"unit": unit.name})
+            return redirect("appraisals:policy", pk=unit.pk)
     above = EvaluationPolicy.objects.filter(unit_id__in=unit.ancestor_ids()[:-1], yearly=True).select_related(
         "unit", "decided_by"
     )
@@ -577,6 +610,7 @@ def policy(request, pk: int):
         request,
         "appraisals/cycles_policy.html",
         {"unit": unit, "form": form, "current": current, "above": list(above)},
+        status=status,
     )
 
 

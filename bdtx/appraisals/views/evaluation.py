@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -39,7 +40,7 @@ def evaluate(request, pk: int):
         messages.info(request, _("This evaluation is confirmed; only the level above can reopen it."))
         return redirect("appraisals:detail", pk=appraisal.pk)
     count = appraisal.standard.criteria_count
-    flags, status = None, 200
+    flags, status, stale_version = None, 200, None
     levels = appraisal.final_levels or appraisal.self_levels
     comments, comment = appraisal.final_comments, appraisal.evaluation_comment
     if request.method == "POST":
@@ -69,7 +70,10 @@ def evaluate(request, pk: int):
             messages.warning(request, str(error))
         except services.AppraisalError as error:
             messages.error(request, str(error))
-            status = 400
+            status = 409 if isinstance(error, services.Stale) else 400
+            if isinstance(error, services.Stale):
+                # Keep the version the page was loaded with: saving again is refused until the page is reloaded.
+                stale_version = request.POST.get("version")
         else:
             messages.success(request, _("Evaluation saved as a draft."))
             return redirect("appraisals:evaluate", pk=appraisal.pk)
@@ -83,6 +87,7 @@ def evaluate(request, pk: int):
         rating = ""
     context = {
         "appraisal": appraisal,
+        "version": stale_version or appraisal.version,
         "member": appraisal.staff,
         "cycle": appraisal.cycle,
         "rows": rows,
@@ -157,6 +162,10 @@ def bulk_evaluate(request, pk: int):
     action = request.POST.get("action") if request.method == "POST" else None
     for row in rows:
         appraisal = row["appraisal"]
+        # The version each row was loaded with travels with the page (also through "Check"), so that a save over
+        # someone else's change is refused rather than applied over it.
+        posted_version = request.POST.get(f"v-{appraisal.pk}", "") if action else ""
+        row["version"] = int(posted_version) if posted_version.isdigit() else appraisal.version
         if action and not appraisal.confirmed:
             row["levels"] = _posted_levels(request.POST, f"l-{appraisal.pk}-", standard.criteria_count)
             row["comment"] = request.POST.get(f"comment-{appraisal.pk}", "")
@@ -170,9 +179,19 @@ def bulk_evaluate(request, pk: int):
             for r in open_rows
         ]
         try:
+            if action in ("save", "confirm"):
+                # The rows to be written, and those confirmed elsewhere meanwhile (whose input would be dropped).
+                _refuse_changed_rows(open_rows + [r for r in rows if r["appraisal"].confirmed])
             if action == "save":
-                for r in open_rows:
-                    services.save_evaluation(r["appraisal"], by=request.user, levels=r["levels"], comment=r["comment"])
+                with transaction.atomic():  # every row or none
+                    for r in open_rows:
+                        services.save_evaluation(
+                            r["appraisal"],
+                            by=request.user,
+                            levels=r["levels"],
+                            comment=r["comment"],
+                            expected_version=r["version"],
+                        )
                 messages.success(request, _("Drafts saved for %(count)d people.") % {"count": len(open_rows)})
                 return redirect(f"{request.path}?cycle={cycle.pk}")
             if action == "confirm":
@@ -191,7 +210,7 @@ def bulk_evaluate(request, pk: int):
             messages.warning(request, str(error))
         except services.AppraisalError as error:
             messages.error(request, str(error))
-            status = 400
+            status = 409 if isinstance(error, services.Stale | services.Locked) else 400
     rating_names = dict(LEVEL_CHOICES)
     due = services.evaluation_due([row["appraisal"] for row in rows])
     for row in rows:
@@ -217,6 +236,19 @@ def bulk_evaluate(request, pk: int):
         "acknowledge_needed": status == 409,
     }
     return render(request, "appraisals/evaluation_bulk.html", context, status=status)
+
+
+def _refuse_changed_rows(rows: list[dict]) -> None:
+    """Stale, naming the people, when any row was saved or confirmed elsewhere since the page was loaded."""
+    changed = [row["member"].full_name for row in rows if row["version"] != row["appraisal"].version]
+    if changed:
+        raise services.Stale(
+            _(
+                "%(names)s: changed or confirmed by someone else since you opened this page. Nothing was saved. "
+                "Reload the page to see the evaluations as they are now, then make your changes again."
+            )
+            % {"names": ", ".join(changed)}
+        )
 
 
 def _main_standard(appraisals):

@@ -69,6 +69,8 @@ class RateForm(forms.Form):
         required=False,
         help_text=gettext_lazy("The HĐND resolution that sets it, for example “Nghị quyết 52/2018/NQ-HĐND”."),
     )
+    # The version of the rate the form was loaded with: a save over someone else's change is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_max_rate(self):
         return _money(self.cleaned_data["max_rate"], str(self.fields["max_rate"].label))
@@ -113,6 +115,8 @@ class BudgetLineForm(forms.Form):
         required=False,
         help_text=gettext_lazy("The class this line pays for (its code or name), if any."),
     )
+    # The version of the line the form was loaded with: a save over someone else's change is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, rates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,7 +177,7 @@ def rates(request):
     card = CostRate.objects.filter(unit=province).order_by("category", "label", "pk")
     editing = _pick(card, request.GET.get("edit", "")) if can_edit else None
     query = f"?province={province.pk}" if len(provinces) > 1 else ""
-    form = None
+    form, status = None, 200
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
@@ -186,12 +190,18 @@ def rates(request):
             return redirect(reverse("plans:rates") + query)
         editing = _pick(card, request.POST.get("rate", ""))
         form = RateForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
+        if request.POST.get("rate") and editing is None:
+            # The rate being changed was removed meanwhile: saving would quietly add it back as a new one.
+            form.add_error(None, rate_removed_message())
+            status = 409
+        elif form.is_valid():
+            data = dict(form.cleaned_data)
+            expected_version = data.pop("version")
             try:
-                saved = services.save_rate(unit=province, rate=editing, **data)
+                saved = services.save_rate(unit=province, rate=editing, expected_version=expected_version, **data)
             except services.PlanError as error:
                 form.add_error(None, str(error))
+                status = 409 if isinstance(error, services.Stale) else 200
             else:
                 messages.success(request, _("The rate “%(label)s” has been saved.") % {"label": saved.label})
                 return redirect(reverse("plans:rates") + query)
@@ -204,6 +214,7 @@ def rates(request):
                 "per": editing.per,
                 "max_rate": format_money(editing.max_rate).removesuffix(" đ"),
                 "source": editing.source,
+                "version": editing.version,
             }
         form = RateForm(initial=initial)
     rules = cost_rules()
@@ -232,6 +243,14 @@ def rates(request):
             "rules": rules,
             "query": query,
         },
+        status=status,
+    )
+
+
+def rate_removed_message() -> str:
+    return _(
+        "The rate you were changing was removed by someone else since you opened this page. Reload the page to see "
+        "the rate card as it is now; add the rate again if it is still needed."
     )
 
 
@@ -255,6 +274,7 @@ def _line_initial(line: BudgetLine) -> dict:
         "unit_label": line.unit_label,
         "rate": format_money(line.rate).removesuffix(" đ"),
         "course_ref": line.course_ref,
+        "version": line.version,
     }
 
 
@@ -270,7 +290,7 @@ def budget(request, pk: int):
     rates = CostRate.objects.filter(unit_id=services.province_id(plan.unit)).order_by("category", "label", "pk")
     lines = BudgetLine.objects.filter(plan=plan)
     editing = _pick(lines, request.GET.get("edit", "")) if can_edit else None
-    form = None
+    form, status = None, 200
     if request.method == "POST":
         if not may_write:
             raise PermissionDenied
@@ -288,11 +308,20 @@ def budget(request, pk: int):
             return redirect("plans:budget", pk=plan.pk)
         editing = _pick(lines, request.POST.get("line", ""))
         form = BudgetLineForm(request.POST, rates=rates)
-        if form.is_valid():
+        if request.POST.get("line") and editing is None:
+            # The line being changed was removed meanwhile: saving would quietly add it back as a new line.
+            form.add_error(None, services.line_changed_message(request.POST.get("description", "").strip()))
+            status = 409
+        elif form.is_valid():
+            data = dict(form.cleaned_data)
+            expected_version = data.pop("version")
             try:
-                saved = services.save_budget_line(plan, by=user, line=editing, **form.cleaned_data)
+                saved = services.save_budget_line(
+                    plan, by=user, line=editing, expected_version=expected_version, **data
+                )
             except services.PlanError as error:
                 form.add_error(None, str(error))
+                status = 409 if isinstance(error, services.Stale) else 200
             else:
                 messages.success(request, _("The line “%(line)s” has been saved.") % {"line": saved.description})
                 return redirect(reverse("plans:budget", args=[plan.pk]) + "#lines")
@@ -330,6 +359,7 @@ def budget(request, pk: int):
             "has_rates": rates.exists(),
             "reward_cap": cost_rules().cap(CostCategory.REWARDS),
         },
+        status=status,
     )
 
 

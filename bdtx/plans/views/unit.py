@@ -424,7 +424,7 @@ def unit_plan_decide(request, pk: int):
         try:
             services.decide_unit_plan(plan, by=request.user, approve=approve, comment=form.cleaned_data["comment"])
         except services.PlanError as error:
-            form.add_error("comment" if not approve else None, str(error))
+            form.add_error("comment" if not approve and not isinstance(error, services.Stale) else None, str(error))
         else:
             if approve:
                 messages.success(request, _("The plan of %(unit)s is approved.") % {"unit": plan.unit.name})
