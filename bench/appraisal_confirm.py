@@ -17,38 +17,27 @@ is measured again on PostgreSQL in a database of its own. Environment: BENCH_RUN
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_DIR, client_settings, postgres_rerun, remove_sqlite, setup_django  # noqa: E402
+
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 TEACHERS = int(os.environ.get("BENCH_TEACHERS", "60"))
-BENCH_DIR = ROOT / "var" / "bench"
 DB = BENCH_DIR / "appraisal_confirm.sqlite3"
 # Set by this script for its second pass: a PostgreSQL database of its own.
 POSTGRES = os.environ.get("BENCH_APPRAISAL_POSTGRES", "")
 NAME = f"appraisal_confirm_{TEACHERS}_{'postgres' if POSTGRES else 'sqlite'}"
 
-os.environ["DATABASE_URL"] = POSTGRES or f"sqlite:///{DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bdtx.settings")
-os.environ["DEBUG"] = "0"
-sys.path.insert(0, str(ROOT))
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # whitenoise before collectstatic
-
-if not POSTGRES:
+if not POSTGRES:  # a fresh database at every run
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{DB}{suffix}").unlink(missing_ok=True)
+    remove_sqlite(DB)
 
-django.setup()
+setup_django(POSTGRES or f"sqlite:///{DB}", DEBUG="0")
 
 import datetime as dt  # noqa: E402
 
@@ -56,7 +45,6 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -228,23 +216,20 @@ def raw_update(statements: list[tuple[str, tuple]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def timed(data: dict, run) -> list[float]:
+def timed(data: dict, run, *, confirms: bool = True) -> list[float]:
+    """`run` RUNS times, each on fresh unconfirmed data; `confirms`: check that it confirmed every evaluation."""
     times = []
     for _ in range(RUNS + 1):  # the first run warms the caches and is not counted
         reset(data)
         times.append(run())
-        check_confirmed(data)
+        if confirms:
+            check_confirmed(data)
     return times[1:]
 
 
 def main() -> int:
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
+    client_settings()
     settings.MEDIA_ROOT = str(BENCH_DIR / "media")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     started = time.perf_counter()
     data = build()
     built = time.perf_counter() - started
@@ -274,7 +259,7 @@ def main() -> int:
     results["api_60_requests"] = timed(data, lambda: by_api(client, bodies))
     reset(data)
     statements = appraisal_updates(data)
-    raw = timed_raw(data, statements)
+    raw = timed(data, lambda: raw_update(statements), confirms=False)
     floor = statistics.median(raw)
     print(f"# {NAME}: {len(statements)} UPDATE statement(s) for {TEACHERS} rows, {RUNS} runs each", file=sys.stderr)
     for label, times in results.items():
@@ -285,32 +270,8 @@ def main() -> int:
         print(f"{NAME}_{label}_ratio_to_raw_update: {middle / floor:.1f} x", flush=True)
     print(f"{NAME}_raw_update_p50: {floor:.2f} ms", flush=True)
     if not POSTGRES and os.environ.get("BENCH_POSTGRES_URL"):
-        return postgres_pass()
+        return postgres_rerun(__file__, "BENCH_APPRAISAL_POSTGRES", "appraisal_confirm")
     return 0
-
-
-def timed_raw(data: dict, statements) -> list[float]:
-    times = []
-    for _ in range(RUNS + 1):
-        reset(data)
-        times.append(raw_update(statements))
-    return times[1:]
-
-
-def postgres_pass() -> int:
-    """The same measurement on PostgreSQL, in a database of its own on the BENCH_POSTGRES_URL server."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    base = os.environ["BENCH_POSTGRES_URL"]
-    parts = urlsplit(base)
-    name = parts.path.lstrip("/") + "_appraisal_confirm"
-    with psycopg.connect(base, autocommit=True) as pg:
-        if not pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            pg.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "BENCH_APPRAISAL_POSTGRES": urlunsplit(parts._replace(path=f"/{name}"))}
-    return subprocess.run([sys.executable, __file__], env=env, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -39,7 +39,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, ROOT, copy_sqlite, line, postgres_rerun, spread  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_DIR,
+    client_settings,
+    line,
+    postgres_rerun,
+    seed_province,
+    setup_django,
+    spread,
+    sqlite_from,
+    timed,
+    vacuum,
+)
 
 STAFF = int(os.environ.get("BENCH_STAFF", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
@@ -52,34 +63,15 @@ POSTGRES = NATIONAL_DB or os.environ.get("BENCH_DASHBOARDS_POSTGRES", "")
 SUFFIX = "_postgres" if POSTGRES else ""
 PROVINCES = 13
 
-if not POSTGRES:
-    if os.environ.get("BENCH_REBUILD"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{DB}{suffix}").unlink(missing_ok=True)
-    if not DB.exists() and LIST_DB.exists():
-        copy_sqlite(LIST_DB, DB)
-    DB.parent.mkdir(parents=True, exist_ok=True)
+setup_django(
+    POSTGRES or sqlite_from(DB, LIST_DB), DEBUG="0", TASKS_BACKEND="django.tasks.backends.immediate.ImmediateBackend"
+)
 
-os.environ["DATABASE_URL"] = POSTGRES or f"sqlite:///{DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bdtx.settings")
-os.environ["DEBUG"] = "0"
-os.environ["TASKS_BACKEND"] = "django.tasks.backends.immediate.ImmediateBackend"
-sys.path.insert(0, str(ROOT))
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -87,7 +79,7 @@ from bdtx.accounts.models import Role, RoleAssignment, User  # noqa: E402
 from bdtx.appraisals.models import Appraisal, AppraisalCycle  # noqa: E402
 from bdtx.appraisals.progress import expected_staff  # noqa: E402
 from bdtx.dashboards import aggregates, figures, freshness, services  # noqa: E402
-from bdtx.lib.db import refresh_statistics  # noqa: E402
+from bdtx.lib.schoolyear import school_year_of  # noqa: E402
 from bdtx.organisations.models import Unit, UnitKind  # noqa: E402
 from bdtx.plans.models import BudgetLine, UnitPlan  # noqa: E402
 from bdtx.results.models import YearResult  # noqa: E402
@@ -97,17 +89,6 @@ from bdtx.staff.models import StaffMember  # noqa: E402
 
 BATCH = 5000
 CATEGORIES = ("lecturers", "materials", "venue", "meals")
-
-
-def school_year(day) -> int:
-    return day.year if day.month >= 8 else day.year - 1
-
-
-def vacuum() -> None:
-    refresh_statistics()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
 
 
 def insert(table: str, columns: list[str], rows) -> None:
@@ -134,13 +115,7 @@ def insert(table: str, columns: list[str], rows) -> None:
 
 def build(year: int) -> None:
     """Seed the province if needed, then add the results, the evaluations, the plans (once, in bulk)."""
-    call_command("migrate", verbosity=0, interactive=False)
-    if StaffMember.objects.count() < STAFF:
-        if Unit.objects.exists():
-            sys.exit(f"{connection.settings_dict['NAME']} holds another data set: delete it or set BENCH_REBUILD=1")
-        started = time.perf_counter()
-        call_command("seed_demo", staff=STAFF, seed=2026, stdout=sys.stderr)
-        print(f"# seeded {STAFF} staff in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    seed_province(STAFF)
     call_command("load_standards", verbosity=0)
     call_command("load_targets", verbosity=0)
     rng = random.Random(2026)
@@ -225,8 +200,9 @@ def plan_budgets(year: int, rng: random.Random) -> None:
         plans = UnitPlan.objects.filter(year=year).values_list("pk", flat=True)
         insert(
             BudgetLine._meta.db_table,
-            ["plan_id", "category", "description", "quantity", "unit_label", "rate", "course_ref", "created_at"],
-            ((plan, category, "Chi bồi dưỡng", rng.randrange(1, 40), "buổi", rng.randrange(1, 20) * 100_000, "", now)
+            ["plan_id", "category", "description", "quantity", "unit_label", "rate", "course_ref", "created_at",
+             "version"],
+            ((plan, category, "Chi bồi dưỡng", rng.randrange(1, 40), "buổi", rng.randrange(1, 20) * 100_000, "", now, 1)
              for plan in plans for category in rng.sample(CATEGORIES, 3)),
         )  # fmt: skip
 
@@ -252,29 +228,14 @@ def raw_page_sql(queries: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def timed(client: Client, url: str, *, cold: bool = False) -> list[float]:
-    """Server time of RUNS requests after a warm-up; `cold`: the rendered sections dropped before each one (as on
-    the first view after the figures were counted again), so the page reads and renders everything."""
-    for _ in range(3):
-        response = client.get(url)
-        if response.status_code != 200:
-            sys.exit(f"{url} answered {response.status_code}")
-    times = []
-    for _ in range(RUNS):
-        if cold:
-            cache.clear()
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def measure(name: str, unit: Unit, user: User, year: int) -> None:
     client = Client()
     client.force_login(user)
     url = f"{reverse('dashboards:unit', args=[unit.pk])}?year={year}"
-    p50, _p95 = spread(f"dashboard_{name}{SUFFIX}", timed(client, url))
-    spread(f"dashboard_{name}_uncached{SUFFIX}", timed(client, url, cold=True))
+    p50, _p95 = spread(f"dashboard_{name}{SUFFIX}", timed(client, url, RUNS))
+    # Uncached: the rendered sections dropped before each request (as on the first view after the figures were
+    # counted again), so the page reads and renders everything.
+    spread(f"dashboard_{name}_uncached{SUFFIX}", timed(client, url, RUNS, cold=True))
     queries = page_sql(unit, year)
     raw = [raw_page_sql(queries) * 1000 for _ in range(RUNS)]
     raw_p50 = sorted(raw)[len(raw) // 2]
@@ -283,13 +244,8 @@ def measure(name: str, unit: Unit, user: User, year: int) -> None:
 
 
 def main() -> int:
-    setup_test_environment()
-    # Plain static files: the pages link the stylesheet without a collectstatic manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    year = school_year(timezone.localdate())
+    client_settings()
+    year = school_year_of(timezone.localdate())
     if NATIONAL_DB:
         national(year)
         return 0
@@ -305,7 +261,7 @@ def main() -> int:
     client = Client()
     client.force_login(officer)
     api = f"/api/v1/dashboards/units/{province.pk}/?year={year}"
-    spread(f"dashboard_province_api{SUFFIX}", timed(client, api))
+    spread(f"dashboard_province_api{SUFFIX}", timed(client, api, RUNS))
     stamps = []
     for _ in range(RUNS):
         started = time.perf_counter()
@@ -319,7 +275,7 @@ def main() -> int:
         school_client = Client()
         school_client.force_login(head.user)
         url = f"{reverse('dashboards:unit', args=[head.unit.pk])}?year={year}"
-        spread(f"dashboard_school{SUFFIX}", timed(school_client, url))
+        spread(f"dashboard_school{SUFFIX}", timed(school_client, url, RUNS))
     if not POSTGRES and os.environ.get("BENCH_POSTGRES_URL"):
         return postgres_rerun(__file__, "BENCH_DASHBOARDS_POSTGRES", "dashboards", "list")
     if POSTGRES and os.environ.get("BENCH_NATIONAL") and os.environ.get("BENCH_POSTGRES_URL"):

@@ -33,7 +33,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, ROOT, copy_sqlite, line, postgres_rerun, spread  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_DIR,
+    ROOT,
+    copy_sqlite,
+    line,
+    postgres_rerun,
+    remove_sqlite,
+    setup_django,
+    spread,
+    vacuum,
+)
 
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
 DB = Path(os.environ.get("BENCH_DELIVERY_DB", BENCH_DIR / "delivery.sqlite3")).resolve()
@@ -44,26 +54,14 @@ CERTIFICATES = 10_000
 
 if not POSTGRES:
     if os.environ.get("BENCH_REBUILD"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{DB}{suffix}").unlink(missing_ok=True)
+        remove_sqlite(DB)
     if not DB.exists():
         if not PLANS_DB.exists():
             env = {k: v for k, v in os.environ.items() if k != "BENCH_POSTGRES_URL"}
             subprocess.run([sys.executable, str(ROOT / "bench" / "plan_demand.py")], env=env, check=True)
         copy_sqlite(PLANS_DB, DB)
 
-os.environ["DATABASE_URL"] = POSTGRES or f"sqlite:///{DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bdtx.settings")
-os.environ["DEBUG"] = "0"
-os.environ["MEDIA_ROOT"] = str(BENCH_DIR / "media")
-sys.path.insert(0, str(ROOT))
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-django.setup()
+setup_django(POSTGRES or f"sqlite:///{DB}", DEBUG="0", MEDIA_ROOT=str(BENCH_DIR / "media"))
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -81,7 +79,7 @@ from bdtx.delivery.models import (  # noqa: E402
     Outcome,
     TrainingClass,
 )
-from bdtx.lib.db import refresh_statistics  # noqa: E402
+from bdtx.lib.schoolyear import school_year_of  # noqa: E402
 from bdtx.organisations.models import Unit  # noqa: E402
 from bdtx.plans.models import PersonalPlan, PersonalPlanItem, PlanStatus  # noqa: E402
 from bdtx.results import certificates  # noqa: E402
@@ -89,10 +87,6 @@ from bdtx.results import services as results  # noqa: E402
 from bdtx.results.models import Certificate, CertificateBatch, YearResult  # noqa: E402
 
 BATCH = 5000
-
-
-def school_year(day) -> int:
-    return day.year if day.month >= 8 else day.year - 1
 
 
 def build(year: int) -> None:
@@ -176,10 +170,7 @@ def build(year: int) -> None:
             Enrolment.objects.bulk_create(batch)
             batch.clear()
     Enrolment.objects.bulk_create(batch)
-    refresh_statistics()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+    vacuum()
     print(
         f"# {len(wanted)} classes, {Enrolment.objects.filter(training_class__year=year).count()} enrolments "
         f"in {time.perf_counter() - started:.1f} s",
@@ -235,7 +226,7 @@ def bench_recompute(year: int) -> None:
 
 
 def main() -> int:
-    year = school_year(timezone.localdate())
+    year = school_year_of(timezone.localdate())
     build(year)
     bench_recompute(year)
     bench_certificates(year)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load  # noqa: E402
 import loadgen  # noqa: E402
-from common import line  # noqa: E402
+from common import database_url, free_port, line, pg_temp_start, pg_temp_stop  # noqa: E402
 
 STAFF = int(os.environ.get("FAULTS_STAFF", "3000"))
 TEACHERS = int(os.environ.get("FAULTS_TEACHERS", "1200"))
@@ -113,10 +113,10 @@ def api_token() -> str:
 
 
 def main() -> int:
-    directory, base = load.start_postgres()
+    directory, base = pg_temp_start()
     try:
         template = load.seeded_template(base, staff=STAFF, seeds=("seed_demo_appraisals",))
-        load.setup_django(load.database_url(base, "load_run"))
+        load.setup_django(database_url(base, "load_run"))
         from django.db import connections
 
         url = load.fresh_copy(base, template)
@@ -128,7 +128,7 @@ def main() -> int:
             person["session"] = sessions[person["user_id"]]
         token = api_token()
         connections.close_all()
-        port = load.free_port()
+        port = free_port()
         log = load.LOAD_DIR / "serve-faults.log"
         log.unlink(missing_ok=True)
         patch_retries()
@@ -149,7 +149,7 @@ def main() -> int:
         connections.close_all()
         return report(drill, recorder, restart, lost, web_restarts, gunicorn_before, gunicorn_after)
     finally:
-        load.stop_postgres(directory)
+        pg_temp_stop(directory)
 
 
 def gunicorn_processes(server: load.Server) -> tuple[set[int], set[int]]:

@@ -28,7 +28,6 @@ integrity check) and `faults_<drill>_rows_written: 0 rows` lines. Exits 1 when a
 import argparse
 import contextlib
 import csv
-import datetime as dt
 import io
 import json
 import os
@@ -39,30 +38,25 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, ROOT, line  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_DIR,
+    check,
+    database_name,
+    failures,
+    fresh_database,
+    line,
+    note,
+    roster_person,
+)
+from common import setup_django as common_setup_django  # noqa: E402
 
 WORK = BENCH_DIR / "faults"
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
-MIDDLE = ["Thị", "Văn", "Đức", "Thu", "Minh", "Ngọc"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hoà", "Lan", "Mai", "Nam", "Sơn", "Yến"]
 FULL, READ_ONLY = "cơ sở dữ liệu đã đầy", "chế độ chỉ đọc"
 UPLOADS_FULL, UPLOADS_READ_ONLY = "ổ đĩa chứa tệp tải lên của máy chủ đã đầy", "thư mục chứa tệp tải lên"
-failures: list[str] = []
-
-
-def check(ok: bool, what: str) -> None:
-    print(f"{'PASS' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def note(text: str) -> None:
-    print(f"# {text}", flush=True)
 
 
 # Small file systems -----------------------------------------------------------------------------------------------
@@ -123,9 +117,8 @@ def roster(path: Path, rows: int, prefix: str, unit: str = "TA") -> Path:
         writer = csv.writer(handle)
         writer.writerow(["Mã định danh", "Họ và tên", "Ngày sinh", "Giới tính", "Mã đơn vị", "Nhóm", "Môn dạy"])
         for n in range(rows):
-            name = f"{FAMILY[n % 10]} {MIDDLE[n // 10 % 6]} {GIVEN[n // 60 % 12]}"
-            birth = dt.date(1970, 1, 1) + dt.timedelta(days=(n * 37) % 10_000)
-            writer.writerow([f"{prefix}{n:06d}", name, birth.strftime("%d/%m/%Y"), "Nữ", unit, "Giáo viên", "Toán"])
+            name, birth = roster_person(n)
+            writer.writerow([f"{prefix}{n:06d}", name, birth, "Nữ", unit, "Giáo viên", "Toán"])
     return path
 
 
@@ -396,7 +389,7 @@ def postgres_drills(url: str, rows: int, mounted: bool) -> None:
     import psycopg
     from django.db import connection, connections
 
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    name = database_name(url)
     client = browser()
 
     # Read-only: what a standby, or a database in maintenance, answers to writes.
@@ -484,25 +477,19 @@ def _server_owner(url: str) -> int:
 
 
 def setup_django(database_url: str) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "bdtx.settings",
-            "BDTX_VAR_DIR": str(WORK / "var"),
-            "TASKS_BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-            # Short leases, so that a job that could not record its failure shows "interrupted" within seconds.
-            "JOB_HEARTBEAT_SECONDS": "1",
-            "JOB_LEASE_SECONDS": "3",
-            "DEBUG": "1",  # plain static files: the pages render without collectstatic
-            "LOG_LEVEL": "CRITICAL",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
     import logging
 
-    import django
-
-    django.setup()
+    common_setup_django(
+        database_url,
+        DJANGO_SETTINGS_MODULE="bdtx.settings",
+        BDTX_VAR_DIR=str(WORK / "var"),
+        TASKS_BACKEND="django.tasks.backends.immediate.ImmediateBackend",
+        # Short leases, so that a job that could not record its failure shows "interrupted" within seconds.
+        JOB_HEARTBEAT_SECONDS="1",
+        JOB_LEASE_SECONDS="3",
+        DEBUG="1",  # plain static files: the pages render without collectstatic
+        LOG_LEVEL="CRITICAL",
+    )
     logging.disable(logging.CRITICAL)  # the drills' tracebacks are expected; the PASS/FAIL lines say what happened
 
 
@@ -544,14 +531,7 @@ def main() -> int:
     status = 1 if failures else 0
     base = os.environ.get("BENCH_POSTGRES_URL")
     if base:
-        import psycopg
-
-        parts = urllib.parse.urlsplit(base)
-        name = f"{parts.path.lstrip('/')}_faults"
-        with psycopg.connect(base, autocommit=True) as pg:
-            pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            pg.execute(f'CREATE DATABASE "{name}"')
-        url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+        url = fresh_database(base, "faults")
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BDTX_VAR_DIR", "TASKS_BACKEND")}
         rerun = [sys.executable, __file__, "--rows", str(args.rows), "--postgres", url]
         postgres_status = subprocess.run(rerun, env=env, check=False).returncode

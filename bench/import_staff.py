@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import BENCH_DIR, remove_sqlite, setup_django  # noqa: E402
+
 UNITS = 200
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Thị", "Văn", "Đức", "Thu", "Minh", "Ngọc", "Thanh", "Hữu", "Quang", "Thuỳ"]
@@ -185,15 +187,6 @@ VALID_PROVINCES = {
 }
 
 
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bdtx.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
 def fresh_database(label: str) -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -261,8 +254,7 @@ def main() -> int:
         report("postgres", size, measure("postgres", path))
         return 0
     database = BENCH_DIR / "import_staff.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    remove_sqlite(database)
     setup_django(f"sqlite:///{database}")
     fresh_database("sqlite")
     result = measure("sqlite", path)

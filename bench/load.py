@@ -47,19 +47,28 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadgen  # noqa: E402
-from common import BENCH_DIR, ROOT, line  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_DIR,
+    ROOT,
+    database_name,
+    database_url,
+    free_port,
+    fresh_database,
+    line,
+    pg_temp_start,
+    pg_temp_stop,
+)
+from common import setup_django as common_setup_django  # noqa: E402
 
 STAFF = int(os.environ.get("LOAD_STAFF", "20000"))
 RUSH_RATE = float(os.environ.get("LOAD_RUSH_RATE", "10"))
@@ -99,28 +108,6 @@ LEVEL_CYCLE = ["kha", "tot", "dat", "kha", "tot"]
 # PostgreSQL and the database ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((loadgen.LOOPBACK, 0))
-        return probe.getsockname()[1]
-
-
-def start_postgres() -> tuple[str, str]:
-    """A throw-away PostgreSQL server (scripts/pg-temp): (its directory, its URL)."""
-    out = subprocess.run([ROOT / "scripts" / "pg-temp", "start"], check=True, capture_output=True, text=True).stdout
-    values = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if "=" in line)
-    return values["PGTEMP_DIR"], values["DATABASE_URL"]
-
-
-def stop_postgres(directory: str) -> None:
-    subprocess.run([ROOT / "scripts" / "pg-temp", "stop", directory], check=False)
-
-
-def database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/')}_{name}"))
-
-
 def manage(url: str, *args: str, quiet: bool = False) -> None:
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0"}
     env.pop("BDTX_PRODUCTION", None)
@@ -135,7 +122,8 @@ def seeded_template(base: str, staff: int = STAFF, seeds: tuple[str, ...] = SEED
     """The name of a database holding the seeded province (made once per server; LOAD_REBUILD=1 makes it again)."""
     import psycopg
 
-    name = urlsplit(database_url(base, f"load_seed_{staff}_{len(seeds)}")).path.lstrip("/")
+    seed = f"load_seed_{staff}_{len(seeds)}"
+    name = database_name(database_url(base, seed))
     with psycopg.connect(base, autocommit=True) as pg:
         exists = pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and os.environ.get("LOAD_REBUILD"):
@@ -145,7 +133,7 @@ def seeded_template(base: str, staff: int = STAFF, seeds: tuple[str, ...] = SEED
             return name
         pg.execute(f'DROP DATABASE IF EXISTS "{name}_partial" WITH (FORCE)')  # an interrupted seeding
         pg.execute(f'CREATE DATABASE "{name}_partial"')
-    url = urlunsplit(urlsplit(base)._replace(path=f"/{name}_partial"))
+    url = database_url(base, f"{seed}_partial")
     started = time.perf_counter()
     print(f"# seeding a province of {staff} staff (once per PostgreSQL server)", file=sys.stderr)
     for command in (["migrate", "-v", "0"], ["load_standards"], ["load_programmes"], ["load_modules"]):
@@ -163,14 +151,7 @@ def seeded_template(base: str, staff: int = STAFF, seeds: tuple[str, ...] = SEED
 
 def fresh_copy(base: str, template: str, name: str = "load_run") -> str:
     """A new database copied from the seeded template; returns its URL."""
-    import psycopg
-
-    url = database_url(base, name)
-    target = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(base, autocommit=True) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
-        pg.execute(f'CREATE DATABASE "{target}" TEMPLATE "{template}"')
-    return url
+    return fresh_database(base, name, template)
 
 
 # The bench's own Django (accounts, sessions, the final check) -----------------------------------------------
@@ -179,17 +160,8 @@ def fresh_copy(base: str, template: str, name: str = "load_run") -> str:
 def setup_django(url: str) -> None:
     """Django in the bench process, with the server's SECRET_KEY (sessions written here must be valid there)."""
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bdtx.settings"
-    os.environ["DEBUG"] = "0"
     os.environ.pop("BDTX_PRODUCTION", None)
-    sys.path.insert(0, str(ROOT))
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    django.setup()
+    common_setup_django(url, DJANGO_SETTINGS_MODULE="bdtx.settings", DEBUG="0")
 
 
 def open_cycle():
@@ -428,6 +400,20 @@ def levels_for(index: int, count: int, filled: int | None = None) -> dict[str, s
     return {f"level-{n}": LEVEL_CYCLE[(index + n) % len(LEVEL_CYCLE)] for n in range(1, upto + 1)}
 
 
+def submit_form(token: str, version: str, index: int, count: int) -> dict[str, str]:
+    """The self-assessment form as a teacher submits it: every criterion's level, a note, the written parts."""
+    return {
+        "csrfmiddlewaretoken": token,
+        "version": version,
+        "action": "submit",
+        **levels_for(index, count),
+        "note-1": "Có kế hoạch bài dạy và biên bản dự giờ kèm theo.",
+        "strengths": "Nhiệt tình, trách nhiệm với học sinh.",
+        "weaknesses": "Ứng dụng công nghệ thông tin trong dạy học chưa thường xuyên.",
+        "development_plan": "Hoàn thành các mô đun bồi dưỡng thường xuyên của năm học.",
+    }
+
+
 class Rush:
     """The teachers' journeys and the officers' rounds, and what the server acknowledged."""
 
@@ -480,17 +466,9 @@ class Rush:
                     self.recorder.fail("save_draft", f"no new version in the answer: {saved.text()[:160]}")
                     return
                 version = found.group(1).decode()
-            form = {
-                "csrfmiddlewaretoken": token,
-                "version": version,
-                "action": "submit",
-                **levels_for(index, count),
-                "note-1": "Có kế hoạch bài dạy và biên bản dự giờ kèm theo.",
-                "strengths": "Nhiệt tình, trách nhiệm với học sinh.",
-                "weaknesses": "Ứng dụng công nghệ thông tin trong dạy học chưa thường xuyên.",
-                "development_plan": "Hoàn thành các mô đun bồi dưỡng thường xuyên của năm học.",
-            }
-            submitted = await browser.send("submit", "POST", save, form=form, expect=(302,))
+            submitted = await browser.send(
+                "submit", "POST", save, form=submit_form(token, version, index, count), expect=(302,)
+            )
             if submitted is not None and 200 <= submitted.status < 400:
                 self.acknowledged[pk] = person["staff_id"]
                 self.submit_times.append(time.monotonic())
@@ -508,16 +486,7 @@ class Rush:
         browser = loadgen.Browser(self.port, self.recorder, self.budget)
         browser.cookies.update(sessionid=person["session"], csrftoken=person["csrf"])
         pk = person["appraisal"]
-        form = {
-            "csrfmiddlewaretoken": person["csrf"],
-            "version": person["version"],
-            "action": "submit",
-            **levels_for(index, person["criteria"]),
-            "note-1": "Có kế hoạch bài dạy và biên bản dự giờ kèm theo.",
-            "strengths": "Nhiệt tình, trách nhiệm với học sinh.",
-            "weaknesses": "Ứng dụng công nghệ thông tin trong dạy học chưa thường xuyên.",
-            "development_plan": "Hoàn thành các mô đun bồi dưỡng thường xuyên của năm học.",
-        }
+        form = submit_form(person["csrf"], person["version"], index, person["criteria"])
         try:
             submitted = await browser.send("submit", "POST", f"/appraisals/{pk}/self/", form=form, expect=(302,))
             if submitted is not None and 200 <= submitted.status < 400:
@@ -840,7 +809,7 @@ def run_once(base: str, template: str, workers: int, suffix: str) -> int:
     connections.close_all()
     port = int(os.environ.get("LOAD_PORT") or free_port())
     prefix = f"load{suffix}"
-    database = urlsplit(url).path.lstrip("/")
+    database = database_name(url)
     with Server(url, port, workers, LOAD_DIR / f"serve{suffix}.log", WEB_THREADS=str(THREADS)) as server:
         watch = (server.process.pid, database)
         kind = "sync" if THREADS == 1 else f"gthread ({THREADS} threads)"
@@ -911,7 +880,7 @@ def main() -> int:
     own = None
     base = os.environ.get("BENCH_POSTGRES_URL")
     if not base:
-        own, base = start_postgres()
+        own, base = pg_temp_start()
     try:
         template = seeded_template(base)
         setup_django(database_url(base, "load_run"))
@@ -925,7 +894,7 @@ def main() -> int:
         return status
     finally:
         if own:
-            stop_postgres(own)
+            pg_temp_stop(own)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-LOOPBACK = "127.0.0.1"
+from common import LOOPBACK, percentile
+
 FIRST_ERRORS = 5
 
 
@@ -260,11 +261,6 @@ class Recorder:
 
     def requests(self) -> int:
         return sum(len(times) for times in self.times.values())
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def spread(times: list[float]) -> tuple[float, float, float]:

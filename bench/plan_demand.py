@@ -28,65 +28,48 @@ Environment: BENCH_STAFF=100000, BENCH_RUNS=30, BENCH_PLANS_DB=var/bench/plans.s
 
 import os
 import random
-import sqlite3
-import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    BENCH_DIR,
+    against_raw_sql,
+    client_settings,
+    median_school_head,
+    postgres_rerun,
+    raw_ms,
+    seed_province,
+    setup_django,
+    sqlite_from,
+    timed,
+    vacuum,
+)
+
 STAFF = int(os.environ.get("BENCH_STAFF", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-DB = Path(os.environ.get("BENCH_PLANS_DB", ROOT / "var" / "bench" / "plans.sqlite3")).resolve()
-LIST_DB = ROOT / "var" / "bench" / "list.sqlite3"
+DB = Path(os.environ.get("BENCH_PLANS_DB", BENCH_DIR / "plans.sqlite3")).resolve()
+LIST_DB = BENCH_DIR / "list.sqlite3"
 
 # BENCH_PLANS_POSTGRES (set by this script for its second pass) names a PostgreSQL database of its own.
 POSTGRES = os.environ.get("BENCH_PLANS_POSTGRES", "")
 SUFFIX = "_postgres" if POSTGRES else ""
 
+# This database only (a copy of the staff list bench's SQLite database, or PostgreSQL), and settings fit for timing.
+setup_django(POSTGRES or sqlite_from(DB, LIST_DB), DEBUG="0")
 
-def copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy of the staff list bench's database (its WAL folded in by SQLite's backup API)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-
-
-if not POSTGRES:
-    if os.environ.get("BENCH_REBUILD"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{DB}{suffix}").unlink(missing_ok=True)
-    if not DB.exists() and LIST_DB.exists():
-        copy_sqlite(LIST_DB, DB)
-
-# Before django.setup(): this database only, and settings fit for timing.
-os.environ["DATABASE_URL"] = POSTGRES or f"sqlite:///{DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bdtx.settings")
-os.environ["DEBUG"] = "0"
-sys.path.insert(0, str(ROOT))
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bdtx.accounts.models import Role, RoleAssignment, User  # noqa: E402
+from bdtx.accounts.models import User  # noqa: E402
 from bdtx.appraisals.progress import Subtree, expected_staff  # noqa: E402
 from bdtx.catalog.models import TrainingModule  # noqa: E402
-from bdtx.lib.db import refresh_statistics  # noqa: E402
+from bdtx.lib.schoolyear import school_year_of  # noqa: E402
 from bdtx.organisations.models import Unit  # noqa: E402
 from bdtx.plans import services  # noqa: E402
 from bdtx.plans.models import PersonalPlan, PersonalPlanItem, PlanStatus, PlanTopic, UnitPlan  # noqa: E402
@@ -99,26 +82,15 @@ from bdtx.plans.reports import (  # noqa: E402
 )
 from bdtx.rules.models import Programme  # noqa: E402
 from bdtx.rules.standards import matches, person_levels  # noqa: E402
-from bdtx.staff.models import StaffMember  # noqa: E402
 
 BATCH = 5000
 MODULE_PERIODS = 10
 TOPICS = [("01", "Triển khai nhiệm vụ năm học", 40), ("02", "Giáo dục địa phương tỉnh Lai Châu", 40)]
 
 
-def school_year(day) -> int:
-    return day.year if day.month >= 8 else day.year - 1
-
-
 def build() -> int:
-    call_command("migrate", verbosity=0, interactive=False)
-    if StaffMember.objects.count() < STAFF:
-        if Unit.objects.exists():
-            sys.exit(f"{connection.settings_dict['NAME']} holds another data set: delete it or set BENCH_REBUILD=1")
-        started = time.perf_counter()
-        call_command("seed_demo", staff=STAFF, seed=2026, stdout=sys.stderr)
-        print(f"# seeded {STAFF} staff in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    year = school_year(timezone.localdate())
+    seed_province(STAFF)
+    year = school_year_of(timezone.localdate())
     if PersonalPlan.objects.filter(year=year).exists():
         return year
     started = time.perf_counter()
@@ -137,10 +109,7 @@ def build() -> int:
         )
     so_plan.modules.set(TrainingModule.objects.filter(active=True))
     fill(so_plan, year)
-    refresh_statistics()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")  # what autovacuum does soon after a bulk load
+    vacuum()
     print(
         f"# {PersonalPlan.objects.filter(year=year).count()} personal plans, "
         f"{PersonalPlanItem.objects.filter(plan__year=year).count()} items in {time.perf_counter() - started:.1f} s",
@@ -215,71 +184,8 @@ def fill(so_plan: UnitPlan, year: int) -> None:
     flush()
 
 
-def postgres_pass() -> int:
-    """The same measurement on PostgreSQL, in a database of its own on the BENCH_POSTGRES_URL server: a copy of
-    the staff list bench's database when it is there (CREATE DATABASE … TEMPLATE), else seeded here."""
-    import subprocess
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    base = os.environ["BENCH_POSTGRES_URL"]
-    parts = urlsplit(base)
-    main = parts.path.lstrip("/")
-    name, template = f"{main}_plans", f"{main}_list"
-    with psycopg.connect(base, autocommit=True) as pg:
-        if not pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            if pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone():
-                pg.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            else:
-                pg.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "BENCH_PLANS_POSTGRES": urlunsplit(parts._replace(path=f"/{name}"))}
-    return subprocess.run([sys.executable, __file__], env=env, check=False).returncode
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def timed(client: Client, url: str, *, cold: bool = False) -> list[float]:
-    """Server time of RUNS requests after a warm-up; `cold`: the cache emptied before each one."""
-    for _ in range(3):  # warm-up
-        response = client.get(url)
-        if response.status_code != 200:
-            sys.exit(f"{url} answered {response.status_code}")
-    times = []
-    for _ in range(RUNS):
-        if cold:
-            cache.clear()
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def raw_ms(querysets) -> list[float]:
-    """The pages' counting queries as SQL sent straight through the cursor."""
-    statements = [qs.query.sql_with_params() for qs in querysets]
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def report(name: str, times: list[float], raw: list[float] | None = None) -> None:
-    p50, p95 = statistics.median(times), percentile(times, 0.95)
-    print(f"plan_{name.replace('@', SUFFIX)}_p50: {p50:.1f} ms", flush=True)
-    print(f"plan_{name.replace('@', SUFFIX)}_p95: {p95:.1f} ms", flush=True)
-    if raw:
-        raw50 = statistics.median(raw)
-        print(f"plan_{name.replace('@', SUFFIX)}_raw_sql_p50: {raw50:.1f} ms", flush=True)
-        print(f"plan_{name.replace('@', SUFFIX)}_ratio_to_raw_sql: {p50 / raw50:.2f} x", flush=True)
+    against_raw_sql(f"plan_{name.replace('@', SUFFIX)}", times, raw)
 
 
 def own_plan_owner(year: int) -> tuple[User, PersonalPlan] | None:
@@ -302,12 +208,7 @@ def own_plan_owner(year: int) -> tuple[User, PersonalPlan] | None:
 
 def main() -> int:
     year = build()
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    client_settings()
     query = f"?year={year}-{year + 1}"
     officer = User.objects.get(username="so.chuyenvien")
     province = Unit.objects.get(parent=None)
@@ -315,24 +216,24 @@ def main() -> int:
     client = Client()
     client.force_login(officer)
 
-    demand_url, counts = reverse("plans:demand") + query, raw_ms(demand_counts(year, subtree))
-    report("demand_province@", timed(client, demand_url), counts)
-    report("demand_province_cold@", timed(client, demand_url, cold=True), counts)
+    demand_url, counts = reverse("plans:demand") + query, raw_ms(demand_counts(year, subtree), RUNS)
+    report("demand_province@", timed(client, demand_url, RUNS), counts)
+    report("demand_province_cold@", timed(client, demand_url, RUNS, cold=True), counts)
     expected, plans = plan_progress_counts(year, subtree)
     progress_url = reverse("plans:progress") + query
-    report("progress_province@", timed(client, progress_url), raw_ms([plans]))
-    report("progress_province_cold@", timed(client, progress_url, cold=True), raw_ms([expected, plans]))
+    report("progress_province@", timed(client, progress_url, RUNS), raw_ms([plans], RUNS))
+    report("progress_province_cold@", timed(client, progress_url, RUNS, cold=True), raw_ms([expected, plans], RUNS))
 
     # A principal of a school of median size, on their own page (the school's counts and the list to chase).
-    heads = RoleAssignment.objects.filter(role=Role.SCHOOL_ADMIN, unit__children__isnull=True).select_related("unit")
-    sizes = dict(expected_staff().values_list("unit_id").annotate(n=Count("pk")).order_by())
-    head = sorted(heads, key=lambda r: (sizes.get(r.unit_id, 0), r.pk))[len(heads) // 2]
+    head, sizes = median_school_head()
     client = Client()
     client.force_login(head.user)
-    school_times = timed(client, progress_url)
-    school = Subtree.of(head.unit)
-    report("progress_school@", school_times, raw_ms([*plan_progress_counts(year, school),
-                                                     without_approved_plan(year, [head.unit_id])[:50]]))  # fmt: skip
+    school_times = timed(client, progress_url, RUNS)
+    school_counts = [
+        *plan_progress_counts(year, Subtree.of(head.unit)),
+        without_approved_plan(year, [head.unit_id])[:50],
+    ]
+    report("progress_school@", school_times, raw_ms(school_counts, RUNS))
 
     owner = own_plan_owner(year)
     try:
@@ -342,7 +243,7 @@ def main() -> int:
     if url:
         client = Client()
         client.force_login(owner[0])
-        report("personal_page@", timed(client, url))
+        report("personal_page@", timed(client, url, RUNS))
     result = demand(year, subtree)
     total, _rows = plan_progress(year, subtree)
     print(
@@ -353,7 +254,7 @@ def main() -> int:
         file=sys.stderr,
     )
     if not POSTGRES and os.environ.get("BENCH_POSTGRES_URL"):
-        return postgres_pass()
+        return postgres_rerun(__file__, "BENCH_PLANS_POSTGRES", "plans", "list")
     return 0
 
 

@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, pg_temp_start, pg_temp_stop  # noqa: E402
+
 SCRIPTS = [
     "import_staff.py",
     "staff_list.py",
@@ -28,12 +31,10 @@ def start_postgres() -> tuple[str, str] | None:
     if os.environ.get("BENCH_NO_POSTGRES"):
         return None
     try:
-        out = subprocess.run([ROOT / "scripts" / "pg-temp", "start"], check=True, capture_output=True, text=True).stdout
+        return pg_temp_start()
     except (OSError, subprocess.CalledProcessError) as error:
         print(f"# PostgreSQL not started ({error}); SQLite only", file=sys.stderr)
         return None
-    values = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if "=" in line)
-    return values["PGTEMP_DIR"], values["DATABASE_URL"]
 
 
 def main() -> int:
@@ -49,7 +50,7 @@ def main() -> int:
             status = status or result.returncode
     finally:
         if pg:
-            subprocess.run([ROOT / "scripts" / "pg-temp", "stop", pg[0]], check=False)
+            pg_temp_stop(pg[0])
     return status
 
 

@@ -29,7 +29,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,27 +41,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import BENCH_DIR, ROOT, line  # noqa: E402
+from common import (  # noqa: E402
+    BENCH_DIR,
+    ROOT,
+    check,
+    failures,
+    free_port,
+    fresh_database,
+    line,
+    note,
+    pg_temp_start,
+    pg_temp_stop,
+    roster_person,
+    setup_django,
+)
 
 WORK = BENCH_DIR / "scaleout"
 PASSWORD = "Bench-scaleout-2026"
 LEASE = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_LEASE_SECONDS": "5", "JOB_REAP_SECONDS": "1"}
 DISTRICTS = ("Q1", "Q2")  # one per run: the undisturbed one and the killed one
 SCHOOLS = 10  # per district
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
-MIDDLE = ["Thị", "Văn", "Đức", "Thu", "Minh", "Ngọc"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hoà", "Lan", "Mai", "Nam", "Sơn", "Yến"]
-failures: list[str] = []
-
-
-def check(ok: bool, what: str) -> None:
-    print(f"{'PASS' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def note(text: str) -> None:
-    print(f"# {text}", flush=True)
 
 
 # PostgreSQL -------------------------------------------------------------------------------------------------------
@@ -70,28 +68,13 @@ def note(text: str) -> None:
 
 def postgres() -> tuple[str, str | None]:
     """(the URL of a fresh database, the pg-temp directory to stop at the end or None)."""
-    import psycopg
-
     base, started = os.environ.get("BENCH_POSTGRES_URL"), None
     if not base:
-        out = subprocess.run([ROOT / "scripts" / "pg-temp", "start"], check=True, capture_output=True, text=True)
-        values = dict(row.removeprefix("export ").split("=", 1) for row in out.stdout.splitlines() if "=" in row)
-        base, started = values["DATABASE_URL"], values["PGTEMP_DIR"]
-    parts = urllib.parse.urlsplit(base)
-    name = f"{parts.path.lstrip('/')}_scaleout"
-    with psycopg.connect(base, autocommit=True) as pg:
-        pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        pg.execute(f'CREATE DATABASE "{name}"')
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}")), started
+        started, base = pg_temp_start()
+    return fresh_database(base, "scaleout"), started
 
 
 # The processes ----------------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Service:
@@ -228,11 +211,10 @@ def roster(path: Path, district: str, rows: int) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["Mã định danh", "Họ và tên", "Ngày sinh", "Giới tính", "Mã đơn vị", "Nhóm"])
         for n in range(rows):
-            name = f"{FAMILY[n % 10]} {MIDDLE[n // 10 % 6]} {GIVEN[n // 60 % 12]}"
-            birth = dt.date(1970, 1, 1) + dt.timedelta(days=(n * 37) % 10_000)
+            name, birth = roster_person(n)
             gender = "Nữ" if n % 3 else "Nam"
             school = f"{district}-T{n % SCHOOLS + 1:02d}"
-            writer.writerow([f"{district}-{n:06d}", name, birth.strftime("%d/%m/%Y"), gender, school, "Giáo viên"])
+            writer.writerow([f"{district}-{n:06d}", name, birth, gender, school, "Giáo viên"])
     return path
 
 
@@ -511,11 +493,7 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("BENCH_POSTGRES_URL", None)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(url, **env)
     from django.core.management import call_command
     from django.db import connections
 
@@ -582,7 +560,7 @@ def main() -> int:
         service.stop()
         connections.close_all()
         if pg_dir:
-            subprocess.run([ROOT / "scripts" / "pg-temp", "stop", pg_dir], check=False)
+            pg_temp_stop(pg_dir)
     if failures:
         print(f"scaleout: {len(failures)} check(s) failed", file=sys.stderr)
         return 1

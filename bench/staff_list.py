@@ -16,15 +16,25 @@ Environment: BENCH_STAFF=100000, BENCH_REQUESTS=200, BENCH_LIST_URL=/staff/ (fal
 while the page does not answer 200), BENCH_DB=var/bench/list.sqlite3, BENCH_REBUILD=1 to rebuild."""
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    BENCH_DIR,
+    against_raw_sql,
+    client_settings,
+    postgres_rerun,
+    remove_sqlite,
+    seed_province,
+    setup_django,
+)
+
 STAFF = int(os.environ.get("BENCH_STAFF", "100000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
-DB = Path(os.environ.get("BENCH_DB", ROOT / "var" / "bench" / "list.sqlite3")).resolve()
+DB = Path(os.environ.get("BENCH_DB", BENCH_DIR / "list.sqlite3")).resolve()
 PAGE_URL = os.environ.get("BENCH_LIST_URL", "/staff/")
 API_URL = "/api/v1/staff/"
 PAGE_SIZE = 50
@@ -33,25 +43,11 @@ PAGE_SIZE = 50
 POSTGRES = os.environ.get("BENCH_LIST_POSTGRES", "")
 SUFFIX = "_postgres" if POSTGRES else ""
 
-# Before django.setup(): this database only, and settings fit for timing (no debug, no password hashing cost).
-os.environ["DATABASE_URL"] = POSTGRES or f"sqlite:///{DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bdtx.settings")
-os.environ["DEBUG"] = "0"
-sys.path.insert(0, str(ROOT))
+# This database only, and settings fit for timing (no debug).
+setup_django(POSTGRES or f"sqlite:///{DB}", DEBUG="0")
 
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # whitenoise before collectstatic
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 from bdtx.accounts.models import User  # noqa: E402
 from bdtx.organisations.models import Unit, UnitKind  # noqa: E402
@@ -62,34 +58,10 @@ def build() -> None:
     DB.parent.mkdir(parents=True, exist_ok=True)
     if not POSTGRES and os.environ.get("BENCH_REBUILD") and DB.exists():
         connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{DB}{suffix}").unlink(missing_ok=True)
-    call_command("migrate", verbosity=0, interactive=False)
-    if StaffMember.objects.count() < STAFF:
-        if Unit.objects.exists():
-            sys.exit(f"{DB} holds another data set: delete it or set BENCH_REBUILD=1")
-        started = time.perf_counter()
-        call_command("seed_demo", staff=STAFF, seed=2026, stdout=sys.stderr)
-        print(f"# seeded {STAFF} staff in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        remove_sqlite(DB)
+    if seed_province(STAFF):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-
-
-def postgres_pass() -> int:
-    """The same measurement on PostgreSQL, in a database of its own on the BENCH_POSTGRES_URL server."""
-    import subprocess
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    base = os.environ["BENCH_POSTGRES_URL"]
-    parts = urlsplit(base)
-    name = parts.path.lstrip("/") + "_list"
-    with psycopg.connect(base, autocommit=True) as pg:
-        if not pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            pg.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "BENCH_LIST_POSTGRES": urlunsplit(parts._replace(path=f"/{name}"))}
-    return subprocess.run([sys.executable, __file__], env=env, check=False).returncode
 
 
 def scenarios() -> list[dict[str, str]]:
@@ -139,20 +111,9 @@ def raw_sql_ms(user, params: dict[str, str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def main() -> int:
     build()
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    # No collectstatic here: plain static URLs, as in the tests.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    client_settings()  # no collectstatic here: plain static URLs, as in the tests
     user = User.objects.get(username="so.chuyenvien")
     client = Client()
     client.force_login(user)
@@ -174,14 +135,10 @@ def main() -> int:
         if response.status_code != 200 or (response.context and response.context["form"].errors):
             sys.exit(f"{url} {params} answered {response.status_code} or refused a filter")
         raw.append(raw_sql_ms(user, params))
-    p50, p95, raw50 = statistics.median(times), percentile(times, 0.95), statistics.median(raw)
     print(f"# {url}, {REQUESTS} requests, {StaffMember.objects.count()} staff", file=sys.stderr)
-    print(f"staff_list{SUFFIX}_p50: {p50:.1f} ms", flush=True)
-    print(f"staff_list{SUFFIX}_p95: {p95:.1f} ms", flush=True)
-    print(f"staff_list{SUFFIX}_raw_sql_p50: {raw50:.1f} ms", flush=True)
-    print(f"staff_list{SUFFIX}_ratio_to_raw_sql: {p50 / raw50:.2f} x", flush=True)
+    against_raw_sql(f"staff_list{SUFFIX}", times, raw)
     if not POSTGRES and os.environ.get("BENCH_POSTGRES_URL"):
-        return postgres_pass()
+        return postgres_rerun(__file__, "BENCH_LIST_POSTGRES", "list")
     return 0
 
 
