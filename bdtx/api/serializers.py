@@ -13,6 +13,7 @@ from bdtx.lib import cells
 from bdtx.lib.cells import Invalid
 from bdtx.lib.text import clean
 from bdtx.organisations.models import Level, Unit, UnitKind
+from bdtx.organisations.services import unit_stamp
 from bdtx.privacy.models import AccessLog
 from bdtx.privacy.services import PERSONAL_FIELDS, can_see_personal, log_access, masked
 from bdtx.staff.models import StaffGroup, StaffMember, Status
@@ -117,10 +118,15 @@ class UnitSerializer(serializers.Serializer):
     parent = IdField(source="parent_id", help_text="Id of the parent unit (or send parent_code)")
     parent_code = TextField(help_text="Code of the parent unit (instead of parent)")
     active = FlagField()
+    stamp = TextField(
+        help_text="What the unit was when read: send it back with a change (PUT/PATCH). If someone changed the unit "
+        "since, the change is refused (409): read it again."
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["parent_code"] = instance.parent.code if instance.parent_id else None
+        data["stamp"] = unit_stamp(instance)
         return data
 
     def validate(self, attrs):
@@ -185,6 +191,8 @@ class UnitSerializer(serializers.Serializer):
                     errors["parent"] = [str(error)]
         elif creating:
             values["parent"] = None
+        if not cells.is_blank(attrs.get("stamp")):
+            values["stamp"] = clean(attrs["stamp"])
         if errors:
             raise serializers.ValidationError(errors)
         return values

@@ -35,6 +35,11 @@ class ScoreWriteItemSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, help_text="…their Mã định danh, or…")
     email = serializers.EmailField(required=False, help_text="…their e-mail")
     score = serializers.CharField(allow_null=True, help_text=SCORE_HELP + "; null removes the score")
+    was = serializers.CharField(
+        allow_null=True,
+        help_text="The score as you read it (GET), null if none: a score changed by someone else since is refused "
+        "(409)",
+    )
 
 
 class ScoreWriteSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from bdtx.lib import cells
 from bdtx.lib.cells import Invalid
 from bdtx.lib.text import clean, fold
 from bdtx.organisations.models import Unit, UnitKind
-from bdtx.organisations.services import TreeError, create_unit, update_unit
+from bdtx.organisations.services import StaleUnit, TreeError, create_unit, update_unit
 from bdtx.staff.models import ChangeSource, StaffMember
 from bdtx.staff.services import StaleRecord, create_staff, update_staff
 from bdtx.staff.validation import GROUPS, LABELS, LEVELS, STATUSES
@@ -108,6 +108,7 @@ class UnitList(generics.ListCreateAPIView):
 
     def perform_create(self, serializer):
         values = dict(serializer.validated_data)
+        values.pop("stamp", None)
         parent = values.pop("parent")
         allowed = permissions.can_edit_unit_tree(self.request.user, new_child_of(parent) if parent else None)
         if not allowed:
@@ -118,8 +119,14 @@ class UnitList(generics.ListCreateAPIView):
 
 @extend_schema_view(
     get=extend_schema(summary="One unit"),
-    put=extend_schema(summary="Change a unit below one you manage", responses={200: UnitSerializer, **WRITE_ERRORS}),
-    patch=extend_schema(summary="Change some fields of a unit", responses={200: UnitSerializer, **WRITE_ERRORS}),
+    put=extend_schema(
+        summary="Change a unit below one you manage (send the stamp you read)",
+        responses={200: UnitSerializer, **WRITE_ERRORS, 409: OpenApiResponse(description="Changed since read")},
+    ),
+    patch=extend_schema(
+        summary="Change some fields of a unit (send the stamp you read)",
+        responses={200: UnitSerializer, **WRITE_ERRORS, 409: OpenApiResponse(description="Changed since read")},
+    ),
 )
 class UnitDetail(generics.RetrieveUpdateAPIView):
     serializer_class = UnitSerializer
@@ -138,10 +145,20 @@ class UnitDetail(generics.RetrieveUpdateAPIView):
         parent = values.get("parent", unit.parent)
         if parent != unit.parent and not permissions.can_edit_unit_tree(user, new_child_of(parent) if parent else None):
             raise exceptions.PermissionDenied(_("You may move a unit only below a unit you manage."))
+        # Required (the endpoint is not in the acceptance contract, which names only the list): without what the
+        # caller read, a change would silently overwrite someone else's.
+        stamp = values.pop("stamp", None)
+        if stamp is None:
+            raise bad_parameter(
+                "stamp",
+                _("Send “stamp” as you read it with GET: a change based on an old read is refused, not applied."),
+            )
         try:
-            serializer.instance = update_unit(unit, by=user, **values)
+            serializer.instance = update_unit(unit, by=user, stamp=stamp, **values)
         except TreeError as error:
             raise bad_parameter("parent", str(error)) from None
+        except StaleUnit as error:
+            raise Conflict(str(error)) from None
 
 
 @extend_schema_view(

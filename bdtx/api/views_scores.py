@@ -27,7 +27,7 @@ from .serializers_scores import (
     ScoreWriteResultSerializer,
     ScoreWriteSerializer,
 )
-from .views import Pagination
+from .views import Conflict, Pagination
 
 WRITE_ERRORS = {
     400: OpenApiResponse(RowErrorsSerializer, description="Rows that cannot be used; nothing was written"),
@@ -114,8 +114,16 @@ class ClassScores(generics.GenericAPIView):
 
     @extend_schema(
         summary="Write scores in bulk (all or nothing); null removes a score",
+        description=(
+            "Each row carries “was”, the score as read (GET; null if none): if someone changed any of those scores "
+            "since, nothing is written and the answer is 409 naming the learners and tests. Read them again."
+        ),
         request=ScoreWriteSerializer,
-        responses={200: ScoreWriteResultSerializer, **WRITE_ERRORS},
+        responses={
+            200: ScoreWriteResultSerializer,
+            **WRITE_ERRORS,
+            409: OpenApiResponse(description="Scores changed by someone else since read; nothing was written"),
+        },
     )
     def put(self, request, pk: int):
         training_class = taught_class(request, pk)
@@ -128,7 +136,7 @@ class ClassScores(generics.GenericAPIView):
             if enrolment.staff.email:
                 by_email.setdefault(enrolment.staff.email.lower(), []).append(enrolment)
         tests = {test.pk: test for test in training_class.assessments.all()}
-        entries, errors = {}, []
+        entries, expected, errors = {}, {}, []
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 errors.append({"row": number, "key": "", "message": _("Each row must be an object.")})
@@ -169,14 +177,36 @@ class ClassScores(generics.GenericAPIView):
             except Invalid as error:
                 errors.append({"row": number, "key": key, "message": f"{test.title}: {error}"})
                 continue
+            if "was" not in item:
+                errors.append(
+                    {
+                        "row": number,
+                        "key": key,
+                        "message": _(
+                            "Give “was”: the score as you read it (GET), null if there was none. A score changed by "
+                            "someone else since is not overwritten."
+                        ),
+                    }
+                )
+                continue
+            try:
+                was = scoring.parse_score(item["was"])
+            except Invalid as error:
+                errors.append({"row": number, "key": key, "message": f"“was”, {test.title}: {error}"})
+                continue
             if (enrolment.pk, test.pk) in entries:
                 errors.append({"row": number, "key": key, "message": _("This learner and test are in an earlier row.")})
                 continue
             entries[(enrolment.pk, test.pk)] = value
+            expected[(enrolment.pk, test.pk)] = was
         if errors:
             return rows_refused(errors)
         try:
-            counts = scoring.save_scores(training_class, entries, by=request.user, source=ScoreSource.ENTRY)
+            counts = scoring.save_scores(
+                training_class, entries, by=request.user, source=ScoreSource.ENTRY, expected=expected
+            )
+        except scoring.StaleScores as error:
+            raise Conflict(str(error)) from None
         except scoring.ScoreError as error:
             raise exceptions.ValidationError({"detail": str(error)}) from None
         return Response(counts)

@@ -161,6 +161,12 @@ class PeriodsForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5, "aria-label": _("Periods")}),
     )
+    # What the page showed (services.module_stamp): a save based on an old read is refused.
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def for_module(cls, module):
+        return cls(initial={"periods": module.periods or "", "stamp": module_stamp(module)})
 
     def clean_periods(self):
         try:

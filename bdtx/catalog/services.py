@@ -243,9 +243,14 @@ def update_module(
     return changed
 
 
-def set_active(module: TrainingModule, active: bool, *, by) -> None:
-    """Offer the module for plans again, or stop offering it (plans that chose it keep it)."""
-    update_module(module, by=by, active=active)
+@transaction.atomic
+def set_active(module: TrainingModule, active: bool, *, by) -> bool:
+    """Offer the module for plans again, or stop offering it (plans that chose it keep it). Sets the state asked
+    for, never flips it: False (nothing written) if the module already has it."""
+    current = TrainingModule.objects.select_for_update().get(pk=module.pk)
+    changed = bool(update_module(current, by=by, active=active))
+    module.active, module.edited_fields = current.active, current.edited_fields
+    return changed
 
 
 @transaction.atomic

@@ -122,9 +122,7 @@ def module_export(request):
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
 
 
-@login_required
-@require_GET
-def module_detail(request, pk: int):
+def _detail_page(request, pk: int, *, periods_form: PeriodsForm | None = None, status: int = 200):
     module = get_object_or_404(
         _visible(request.user).prefetch_related(
             Prefetch("criteria", queryset=Criterion.objects.select_related("standard").order_by("standard", "number")),
@@ -139,9 +137,15 @@ def module_detail(request, pk: int):
         "levels": columns.levels_text(module.target),
         "groups": columns.groups_text(module.target),
         "material_form": MaterialForm() if can_edit else None,
-        "periods_form": PeriodsForm(initial={"periods": module.periods or ""}) if can_edit else None,
+        "periods_form": (periods_form or PeriodsForm.for_module(module)) if can_edit else None,
     }
-    return render(request, "catalog/detail.html", context)
+    return render(request, "catalog/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def module_detail(request, pk: int):
+    return _detail_page(request, pk)
 
 
 @login_required
@@ -192,7 +196,15 @@ def module_periods(request, pk: int):
     module = _editable(request, pk)
     form = PeriodsForm(request.POST)
     if form.is_valid():
-        services.update_module(module, by=request.user, periods=form.cleaned_data["periods"])
+        try:
+            services.update_module(
+                module, by=request.user, periods=form.cleaned_data["periods"], stamp=form.cleaned_data["stamp"] or None
+            )
+        except services.CatalogError as error:
+            # The page again, with the periods typed and the stamp it was loaded with: saving again is refused
+            # until it is reloaded.
+            messages.error(request, str(error))
+            return _detail_page(request, pk, periods_form=form, status=409)
         if module.periods:
             messages.success(
                 request, _("Module %(code)s: %(periods)d periods.") % {"code": module.code, "periods": module.periods}
@@ -207,8 +219,32 @@ def module_periods(request, pk: int):
 @login_required
 @require_POST
 def module_active(request, pk: int):
+    """Offer the module in plans (active=1) or stop offering it (active=0). The state wanted is posted, not
+    "toggle": a click from an old page that asks for the state the module already has changes nothing."""
     module = _editable(request, pk)
-    services.set_active(module, not module.active, by=request.user)
+    wanted = request.POST.get("active")
+    if wanted not in ("0", "1"):
+        messages.error(
+            request, _("Say whether the module is offered (active=1) or not (active=0). Nothing was changed.")
+        )
+        return redirect("catalog:detail", pk=module.pk)
+    if not services.set_active(module, wanted == "1", by=request.user):
+        if module.active:
+            messages.info(
+                request,
+                _("Module %(code)s is already offered in plans (someone else may have just changed it): nothing to do.")
+                % {"code": module.code},
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "Module %(code)s is already not offered in plans (someone else may have just changed it): "
+                    "nothing to do."
+                )
+                % {"code": module.code},
+            )
+        return redirect("catalog:detail", pk=module.pk)
     if module.active:
         messages.success(request, _("Module %(code)s is offered in plans again.") % {"code": module.code})
     else:

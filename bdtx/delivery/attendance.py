@@ -168,13 +168,15 @@ def write_marks(
     by=None,
     method: str = AttendanceMethod.SHEET,
     keep: Iterable[tuple[int, int]] = (),
+    expected: Mapping[tuple[int, int], str | None] | None = None,
 ) -> dict[str, int]:
     """Record attendance of the class: {(session id, enrolment id): "present" | "absent" | "excused"}. Rows that
     differ are written in bulk (method and recorded_by set on them; unchanged rows keep theirs), the sessions are
     marked as held, and the outcomes of every learner of the class are refreshed, all in this transaction.
     Keys in `keep` are written only where there is no record yet (a sheet row the person left as it was shown
-    must not undo a check-in made meanwhile). AttendanceError (nothing written) for a learner not enrolled here,
-    a session of another class or a bad mark."""
+    must not undo a check-in made meanwhile). `expected` ({key: the mark as the person read it, None: no record}):
+    StaleAttendance, nothing written, if any of those records changed since (and is not already the mark wanted).
+    AttendanceError (nothing written) for a learner not enrolled here, a session of another class or a bad mark."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     if not marks:
         return counts
@@ -199,13 +201,15 @@ def write_marks(
     existing = {
         (row.session_id, row.enrolment_id): row
         # The rows of these sessions are all of this class: no long list of learners in the query.
-        for row in Attendance.objects.filter(session_id__in=session_ids).only(
-            "pk", "session_id", "enrolment_id", "present", "excused"
-        )
+        for row in Attendance.objects.select_for_update()
+        .filter(session_id__in=session_ids)
+        .only("pk", "session_id", "enrolment_id", "present", "excused")
     }
+    keep = set(keep)
+    if expected:
+        _refuse_changed(existing, {key: mark for key, mark in marks.items() if key not in keep}, expected)
     create: list[Attendance] = []
     change: dict[str, list[int]] = defaultdict(list)  # mark → ids of the rows to set to it
-    keep = set(keep)
     for key, mark in marks.items():
         session_id, enrolment_id = key
         present, excused = FLAGS[mark]
@@ -245,11 +249,57 @@ def write_marks(
     return counts
 
 
+class StaleAttendance(AttendanceError):
+    """Records someone else changed since the person read them: nothing is written."""
+
+
+def _refuse_changed(existing: Mapping, marks: Mapping, expected: Mapping) -> None:
+    """StaleAttendance naming the learners whose record of the session is no longer the one read (and not already
+    the mark wanted): the whole sheet is refused, so that an old screen never undoes a colleague's newer mark."""
+    changed = []
+    for key, was in expected.items():
+        if key not in marks:
+            continue
+        row = existing.get(key)
+        now = mark_of(row.present, row.excused) if row is not None else None
+        if now != was and now != marks[key]:
+            changed.append((key[1], now))
+    if not changed:
+        return
+    enrolments = Enrolment.objects.filter(pk__in=[e for e, _now in changed]).select_related("staff").in_bulk()
+    changed.sort(key=lambda item: (enrolments[item[0]].staff.sort_key, item[0]))
+    names = []
+    for enrolment_id, now in changed:
+        staff = enrolments[enrolment_id].staff
+        values = {"name": staff.full_name, "code": staff.code}
+        if now is None:
+            names.append(_("%(name)s (%(code)s): record removed") % values)
+        else:
+            names.append(_("%(name)s (%(code)s): now %(mark)s") % {**values, "mark": mark_label(now).lower()})
+    raise StaleAttendance(
+        ngettext(
+            "Someone else recorded this learner's attendance since you opened the sheet: %(names)s. Nothing was "
+            "saved. Reload the page to see the attendance as it is now, then make your changes again.",
+            "Someone else recorded these learners' attendance since you opened the sheet: %(names)s. Nothing was "
+            "saved. Reload the page to see the attendance as it is now, then make your changes again.",
+            len(changed),
+        )
+        % {"names": "; ".join(names)}
+    )
+
+
 def save_sheet(
-    session: ClassSession, marks: Mapping[int, str], *, by=None, shown: Mapping[int, str] | None = None
+    session: ClassSession,
+    marks: Mapping[int, str],
+    *,
+    by=None,
+    shown: Mapping[int, str] | None = None,
+    was: Mapping[int, str | None] | None = None,
 ) -> dict[str, int]:
     """The attendance sheet of one session: {enrolment id: mark}. With `shown` (the marks the sheet showed), a
-    row left as shown does not overwrite a record made meanwhile (a check-in). See write_marks."""
+    row left as shown does not overwrite a record made meanwhile (a check-in). With `was` ({enrolment id: the
+    record's mark as the sheet read it, None: no record}), a row changed by the person is refused (StaleAttendance)
+    if its record changed since. See write_marks."""
     shown = shown or {}
     return write_marks(
         session.training_class,
@@ -257,17 +307,22 @@ def save_sheet(
         by=by,
         method=AttendanceMethod.SHEET,
         keep=[(session.pk, e) for e, mark in marks.items() if shown.get(e) == mark],
+        expected={(session.pk, e): mark for e, mark in (was or {}).items()},
     )
 
 
-def read_sheet(data: Mapping, enrolments) -> tuple[dict[int, str], dict[int, str], list[str]]:
+def read_sheet(data: Mapping, enrolments) -> tuple[dict[int, str], dict[int, str], dict[int, str | None], list[str]]:
     """The posted sheet: ({enrolment id: mark} for every learner shown, {enrolment id: mark as the sheet showed
-    it}, errors naming the learner)."""
-    shown = {}
+    it}, {enrolment id: the record's mark as the sheet read it, None: no record yet}, errors naming the learner)."""
+    shown: dict[int, str] = {}
+    was: dict[int, str | None] = {}
     for enrolment in enrolments:
         value = data.get(f"shown-{enrolment.pk}")
         if value in FLAGS:
             shown[enrolment.pk] = value
+        value = data.get(f"was-{enrolment.pk}")
+        if value is not None:
+            was[enrolment.pk] = value if value in FLAGS else None
     marks, errors = {}, []
     for enrolment in enrolments:
         value = data.get(field_name(enrolment.pk))
@@ -280,7 +335,7 @@ def read_sheet(data: Mapping, enrolments) -> tuple[dict[int, str], dict[int, str
             )
             continue
         marks[enrolment.pk] = value
-    return marks, shown, errors
+    return marks, shown, was, errors
 
 
 def field_name(enrolment_id: int) -> str:

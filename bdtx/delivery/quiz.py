@@ -180,11 +180,12 @@ def update_question(
     return changed
 
 
-def set_active(question: Question, active: bool) -> None:
-    """Deactivate (or use again) a question: it is no longer drawn; attempts that drew it keep it."""
-    if question.active != active:
-        question.active = active
-        question.save(update_fields=["active"])
+def set_active(question: Question, active: bool) -> bool:
+    """Deactivate (or use again) a question: it is no longer drawn; attempts that drew it keep it. Sets the state
+    asked for, never flips it: False (nothing written) if the question already has it."""
+    changed = bool(Question.objects.filter(pk=question.pk, active=not active).update(active=active))
+    question.active = active
+    return changed
 
 
 def question_specs() -> list[Spec]:

@@ -285,14 +285,16 @@ def loaded_values(scores: Mapping[tuple[int, int], Score]) -> str:
     return json.dumps({f"{e}-{t}": str(score.value) for (e, t), score in scores.items()}, separators=(",", ":"))
 
 
-def read_sheet(data: Mapping, enrolments, tests) -> tuple[dict, list[str], dict[str, str]]:
+def read_sheet(data: Mapping, enrolments, tests) -> tuple[dict, dict, list[str], dict[str, str]]:
     """The posted sheet: ({(enrolment id, test id): score or None} for the cells changed since it was loaded,
-    the errors naming the learner and the test, {cell name: the text typed} to show the sheet again)."""
+    {the same keys: the score the sheet showed there (None: none)}, the errors naming the learner and the test,
+    {cell name: the text typed} to show the sheet again). Without `loaded` (not posted by the sheet) every cell
+    posted is an entry and nothing is known of what was read."""
     try:
         loaded = json.loads(data.get("loaded") or "{}")
     except ValueError:
         loaded = {}
-    entries, errors, typed = {}, [], {}
+    entries, expected, errors, typed = {}, {}, [], {}
     for enrolment in enrolments:
         for test in tests:
             name = cell_name(enrolment.pk, test.pk)
@@ -314,19 +316,69 @@ def read_sheet(data: Mapping, enrolments, tests) -> tuple[dict, list[str], dict[
                 )
                 continue
             before = loaded.get(f"{enrolment.pk}-{test.pk}")
-            if "loaded" in data and (Decimal(before) if before else None) == value:
-                continue
+            was = Decimal(before) if before else None
+            if "loaded" in data:
+                if was == value:
+                    continue
+                expected[(enrolment.pk, test.pk)] = was
             entries[(enrolment.pk, test.pk)] = value
-    return entries, errors, typed
+    return entries, expected, errors, typed
+
+
+class StaleScores(ScoreError):
+    """Scores someone else changed since the person read them: nothing is written."""
+
+
+def _refuse_changed(existing: Mapping, entries: Mapping, expected: Mapping) -> None:
+    """StaleScores naming every learner and test whose score is no longer the one read (and not already the one
+    wanted): the whole save is refused, so that an old screen never overwrites a newer score."""
+    changed = []
+    for key, was in expected.items():
+        if key not in entries:
+            continue
+        score = existing.get(key)
+        now = score.value if score is not None else None
+        if now != (None if was is None else Decimal(was)) and now != entries[key]:
+            changed.append((key, now))
+    if not changed:
+        return
+    enrolments = Enrolment.objects.filter(pk__in={e for (e, _t), _now in changed}).select_related("staff").in_bulk()
+    titles = dict(Assessment.objects.filter(pk__in={t for (_e, t), _now in changed}).values_list("pk", "title"))
+    changed.sort(key=lambda item: (enrolments[item[0][0]].staff.sort_key, item[0][0], item[0][1]))
+    cells_text = []
+    for (enrolment_id, test_id), now in changed:
+        staff = enrolments[enrolment_id].staff
+        values = {"name": staff.full_name, "code": staff.code, "test": titles[test_id], "value": score_text(now)}
+        if now is None:
+            cells_text.append(_("%(name)s (%(code)s), %(test)s: now blank") % values)
+        else:
+            cells_text.append(_("%(name)s (%(code)s), %(test)s: now %(value)s") % values)
+    raise StaleScores(
+        ngettext(
+            "Someone else changed this score since you opened the sheet: %(cells)s. Nothing was saved. Reload the "
+            "page to see the scores as they are now, then type your changes again.",
+            "Someone else changed these scores since you opened the sheet: %(cells)s. Nothing was saved. Reload the "
+            "page to see the scores as they are now, then type your changes again.",
+            len(changed),
+        )
+        % {"cells": "; ".join(cells_text)}
+    )
 
 
 @transaction.atomic
 def save_scores(
-    training_class, entries: Mapping[tuple[int, int], Decimal | None], *, by=None, source: str = ScoreSource.ENTRY
+    training_class,
+    entries: Mapping[tuple[int, int], Decimal | None],
+    *,
+    by=None,
+    source: str = ScoreSource.ENTRY,
+    expected: Mapping[tuple[int, int], Decimal | None] | None = None,
 ) -> dict[str, int]:
     """Write scores of the class in bulk: {(enrolment id, test id): value}; None removes the score. Only the
     values that differ are written. Then the outcomes of the learners touched are refreshed, in the same
-    transaction. ScoreError (nothing written) for a learner not enrolled here or a test of another class."""
+    transaction. ScoreError (nothing written) for a learner not enrolled here or a test of another class.
+    `expected` ({key: the score as the person read it, None: none}, from the sheet or the API): StaleScores, and
+    nothing written, if any of those cells changed since (the imports leave it out: a file is applied as it is)."""
     counts = {"created": 0, "updated": 0, "removed": 0, "unchanged": 0}
     if not entries:
         return counts
@@ -344,8 +396,12 @@ def save_scores(
         raise ScoreError(_("Some tests are no longer in this class. Reload the page and try again."))
     existing = {
         (score.enrolment_id, score.assessment_id): score
-        for score in Score.objects.filter(enrolment_id__in=enrolment_ids, assessment_id__in=test_ids)
+        for score in Score.objects.select_for_update().filter(
+            enrolment_id__in=enrolment_ids, assessment_id__in=test_ids
+        )
     }
+    if expected:
+        _refuse_changed(existing, entries, expected)
     create, update, remove, touched = [], [], [], set()
     for (enrolment_id, test_id), value in entries.items():
         score = existing.get((enrolment_id, test_id))

@@ -141,9 +141,12 @@ class TransferForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=255, help_text=_("For example the decision number.")
     )
+    # The record's version as the form read it: a transfer based on an old read is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, member: StaffMember, units, **kwargs):
         self.member = member
+        kwargs.setdefault("initial", {})["version"] = member.version
         super().__init__(*args, **kwargs)
         self.fields["unit"] = UnitChoiceField(units, label=_("New unit"))
         self.order_fields(["unit", "on", "note"])

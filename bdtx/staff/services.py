@@ -112,9 +112,23 @@ def transfer_staff(
     source: str = ChangeSource.FORM,
     reference: str = "",
     note: str = "",
+    expected_version: int | None = None,
 ) -> StaffMember:
-    """Move a person to another unit from `on` (default today): the record and its past go with them."""
+    """Move a person to another unit from `on` (default today): the record and its past go with them. With
+    `expected_version` (the record's version as the form read it), refused with StaleRecord if the record changed
+    since (e.g. someone else transferred the person meanwhile): the last click must not silently win."""
     on = on or timezone.localdate()
+    if expected_version is not None:
+        current = StaffMember.objects.select_for_update().select_related("unit").get(pk=member.pk)
+        if current.version != expected_version:
+            raise StaleRecord(
+                _(
+                    "Someone else changed or transferred %(name)s after you opened this page (now at %(unit)s). "
+                    "Nothing was saved. Reload the page and make your change again."
+                )
+                % {"name": current.full_name, "unit": current.unit.name}
+            )
+        member = current
     from_unit = member.unit
     Assignment.objects.filter(staff=member, end_date__isnull=True).update(end_date=on)
     Assignment.objects.create(staff=member, unit=to_unit, position=member.position, start_date=on, note=note)

@@ -211,14 +211,28 @@ def edit(request, pk: int):
 def transfer(request, pk: int):
     member = _manageable(request, pk)
     form = TransferForm(request.POST or None, member=member, units=permissions.manageable_units(request.user))
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.transfer_staff(member, data["unit"], on=data["on"], by=request.user, note=data["note"])
-        messages.success(
-            request, _("%(name)s now works at %(unit)s.") % {"name": member.full_name, "unit": data["unit"].name}
-        )
-        return redirect("staff:detail", pk=member.pk)
-    return render(request, "staff/transfer.html", {"form": form, "member": member})
+        try:
+            services.transfer_staff(
+                member,
+                data["unit"],
+                on=data["on"],
+                by=request.user,
+                note=data["note"],
+                # The page always sends it; a post without it is checked against the record as read here.
+                expected_version=member.version if data["version"] is None else data["version"],
+            )
+        except services.StaleRecord as error:
+            form.add_error(None, str(error))
+            status = 409
+        else:
+            messages.success(
+                request, _("%(name)s now works at %(unit)s.") % {"name": member.full_name, "unit": data["unit"].name}
+            )
+            return redirect("staff:detail", pk=member.pk)
+    return render(request, "staff/transfer.html", {"form": form, "member": member}, status=status)
 
 
 @login_required

@@ -62,8 +62,8 @@ def test_scores_are_written_in_bulk(api, cast, klass):
         scores_url(klass),
         {
             "scores": [
-                {"test": test.pk, "enrolment": hoa.pk, "score": "8,5"},
-                {"test": test.pk, "code": "gv-a-002", "score": 4},
+                {"test": test.pk, "enrolment": hoa.pk, "score": "8,5", "was": None},
+                {"test": test.pk, "code": "gv-a-002", "score": 4, "was": None},
             ]
         },
     )
@@ -74,7 +74,9 @@ def test_scores_are_written_in_bulk(api, cast, klass):
         "GV-A-002": Decimal("4.00"),
     }
     assert dict(Enrolment.objects.values_list("staff__code", "outcome")) == {"GV-A-001": "passed", "GV-A-002": "failed"}
-    response = api(cast.local).put(scores_url(klass), [{"test": test.pk, "email": "an@ta.edu.vn", "score": None}])
+    response = api(cast.local).put(
+        scores_url(klass), [{"test": test.pk, "email": "an@ta.edu.vn", "score": None, "was": "4"}]
+    )
     assert response.json()["removed"] == 1
 
 
@@ -84,19 +86,21 @@ def test_a_bad_row_writes_nothing_and_every_bad_row_is_named(api, cast, klass):
         scores_url(klass),
         {
             "scores": [
-                {"test": test.pk, "code": "GV-A-001", "score": 8},
-                {"test": test.pk, "code": "GV-A-002", "score": 11},
-                {"test": 999999, "code": "GV-A-002", "score": 5},
-                {"test": test.pk, "code": "GV-B-001", "score": 5},
+                {"test": test.pk, "code": "GV-A-001", "score": 8, "was": None},
+                {"test": test.pk, "code": "GV-A-002", "score": 11, "was": None},
+                {"test": 999999, "code": "GV-A-002", "score": 5, "was": None},
+                {"test": test.pk, "code": "GV-B-001", "score": 5, "was": None},
+                {"test": test.pk, "code": "GV-A-002", "score": 5},
             ]
         },
     )
     assert response.status_code == 400
     assert not Score.objects.exists()
     errors = response.json()["errors"]
-    assert [error["row"] for error in errors] == [2, 3, 4]
+    assert [error["row"] for error in errors] == [2, 3, 4, 5]
     assert errors[0]["message"] == "Bài kiểm tra 1: 11 nằm ngoài thang điểm: hãy nhập điểm từ 0 đến 10."
     assert errors[2]["message"] == "Lớp không có học viên nào có số ghi danh, mã định danh hoặc e-mail này."
+    assert errors[3]["message"].startswith("Hãy gửi “was”")
 
 
 def test_an_lms_pushes_completions_with_a_token(api, cast, klass):
@@ -117,6 +121,40 @@ def test_an_lms_pushes_completions_with_a_token(api, cast, klass):
     assert set(Score.objects.filter(assessment=lms_test).values_list("source", flat=True)) == {ScoreSource.LMS}
     # The class's first test has no score yet: nobody passed so far.
     assert set(Enrolment.objects.values_list("outcome", flat=True)) == {"pending"}
+
+
+def test_a_score_changed_since_it_was_read_is_refused_with_409_and_nothing_is_written(api, cast, klass):
+    test = klass.assessments.get()
+    hoa, an = Enrolment.objects.get(staff=cast.member_a), Enrolment.objects.get(staff__code="GV-A-002")
+    scoring.save_scores(klass, {(hoa.pk, test.pk): Decimal("6"), (an.pk, test.pk): Decimal("5")})
+    # Two callers read the scores (Hoà 6, An 5); the first writes Hoà 8, the second, from its old read, Hoà 9.
+    first = api(cast.local).put(scores_url(klass), [{"test": test.pk, "enrolment": hoa.pk, "score": 8, "was": "6"}])
+    assert first.status_code == 200
+    second = api(cast.officer).put(
+        scores_url(klass),
+        [
+            {"test": test.pk, "enrolment": hoa.pk, "score": 9, "was": "6"},
+            {"test": test.pk, "enrolment": an.pk, "score": 7, "was": "5"},
+        ],
+    )
+    assert second.status_code == 409
+    assert second.json()["detail"] == (
+        "Người khác vừa sửa điểm sau khi bạn mở bảng điểm: Nguyễn Thị Hoà (GV-A-001), Bài kiểm tra 1: nay là 8. "
+        "Chưa lưu gì. Hãy tải lại trang để xem điểm hiện tại, rồi nhập lại thay đổi của bạn."
+    )
+    assert dict(Score.objects.values_list("enrolment__staff__code", "value")) == {
+        "GV-A-001": Decimal("8.00"),
+        "GV-A-002": Decimal("5.00"),
+    }
+    again = api(cast.officer).put(
+        scores_url(klass),
+        [
+            {"test": test.pk, "enrolment": hoa.pk, "score": 9, "was": "8"},
+            {"test": test.pk, "enrolment": an.pk, "score": 7, "was": "5"},
+        ],
+    )
+    assert again.status_code == 200 and again.json()["updated"] == 2
+    assert Score.objects.get(enrolment=hoa).value == Decimal("9.00")
 
 
 def test_a_push_with_a_bad_row_writes_nothing(api, cast, klass):
@@ -144,7 +182,9 @@ def test_a_push_with_a_bad_row_writes_nothing(api, cast, klass):
 def test_someone_who_sees_the_class_but_does_not_teach_it_gets_403(api, cast, klass):
     test = klass.assessments.get()
     assert api(cast.principal_a).post(push_url(klass), [{"code": "GV-A-001", "score": 9}]).status_code == 403
-    response = api(cast.principal_a).put(scores_url(klass), [{"test": test.pk, "code": "GV-A-001", "score": 9}])
+    response = api(cast.principal_a).put(
+        scores_url(klass), [{"test": test.pk, "code": "GV-A-001", "score": 9, "was": None}]
+    )
     assert response.status_code == 403
     assert not Score.objects.exists()
 

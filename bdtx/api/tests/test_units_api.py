@@ -1,4 +1,5 @@
 from bdtx.organisations.models import Unit, UnitKind
+from bdtx.organisations.services import unit_stamp
 from bdtx.testing import make_unit
 
 LIST = "/api/v1/units/"
@@ -15,6 +16,7 @@ def test_the_list_shows_the_units_in_scope(api, cast):
     assert school_a == {
         "id": cast.tree.school_a.pk, "code": "TA", "name": "Trường Tiểu học Tân Phong", "kind": "school",
         "levels": ["tieu_hoc"], "parent": cast.tree.commune.pk, "parent_code": "PA", "active": True,
+        "stamp": unit_stamp(Unit.objects.get(pk=cast.tree.school_a.pk)),
     }  # fmt: skip
 
 
@@ -98,7 +100,12 @@ def test_creating_with_bad_values_names_each_field(api, cast):
 
 def test_an_officer_renames_and_moves_a_unit(api, cast):
     response = api(cast.officer).patch(
-        detail(cast.tree.school_b), {"name": "Trường THPT Lê Quý Đôn", "parent_code": "PA"}
+        detail(cast.tree.school_b),
+        {
+            "name": "Trường THPT Lê Quý Đôn",
+            "parent_code": "PA",
+            "stamp": unit_stamp(Unit.objects.get(pk=cast.tree.school_b.pk)),
+        },
     )
     assert response.status_code == 200, response.json()
     school_b = Unit.objects.get(pk=cast.tree.school_b.pk)
@@ -108,7 +115,10 @@ def test_an_officer_renames_and_moves_a_unit(api, cast):
 
 
 def test_a_unit_cannot_move_under_itself(api, cast):
-    response = api(cast.officer, "en").patch(detail(cast.tree.commune), {"parent": cast.tree.school_a.pk})
+    response = api(cast.officer, "en").patch(
+        detail(cast.tree.commune),
+        {"parent": cast.tree.school_a.pk, "stamp": unit_stamp(Unit.objects.get(pk=cast.tree.commune.pk))},
+    )
     assert response.status_code == 400
     assert "under itself" in response.json()["parent"][0]
 
@@ -116,3 +126,28 @@ def test_a_unit_cannot_move_under_itself(api, cast):
 def test_a_principal_cannot_change_their_school(api, cast):
     assert api(cast.principal_a).patch(detail(cast.tree.school_a), {"name": "X"}).status_code == 403
     assert Unit.objects.get(pk=cast.tree.school_a.pk).kind == UnitKind.SCHOOL
+
+
+def test_a_second_change_from_an_old_read_is_refused_with_409_and_the_first_stays(api, cast):
+    # Two callers read the school (same stamp); the first renames it, the second's rename from its old read is refused.
+    stamp = api(cast.officer).get(detail(cast.tree.school_a)).json()["stamp"]
+    assert api(cast.local).get(detail(cast.tree.school_a)).json()["stamp"] == stamp
+    first = api(cast.officer).patch(detail(cast.tree.school_a), {"name": "Trường TH Tân Phong 1", "stamp": stamp})
+    assert first.status_code == 200
+    second = api(cast.local).patch(detail(cast.tree.school_a), {"name": "Trường TH Tân Phong 2", "stamp": stamp})
+    assert second.status_code == 409
+    assert second.json()["detail"] == ("Người khác đã sửa đơn vị này sau khi bạn mở. Hãy tải lại trang rồi sửa lại.")
+    assert Unit.objects.get(pk=cast.tree.school_a.pk).name == "Trường TH Tân Phong 1"
+    again = api(cast.local).get(detail(cast.tree.school_a)).json()["stamp"]
+    third = api(cast.local).patch(detail(cast.tree.school_a), {"name": "Trường TH Tân Phong 2", "stamp": again})
+    assert third.status_code == 200
+    assert Unit.objects.get(pk=cast.tree.school_a.pk).name == "Trường TH Tân Phong 2"
+
+
+def test_a_change_without_the_stamp_is_refused_and_says_to_send_it(api, cast):
+    response = api(cast.officer).patch(detail(cast.tree.school_a), {"name": "X"})
+    assert response.status_code == 400
+    assert response.json()["stamp"] == [
+        "Hãy gửi “stamp” như khi bạn đọc bằng GET: thay đổi dựa trên dữ liệu cũ sẽ bị từ chối, không được áp dụng."
+    ]
+    assert Unit.objects.get(pk=cast.tree.school_a.pk).name == "Trường Tiểu học Tân Phong"

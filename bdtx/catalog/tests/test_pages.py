@@ -144,7 +144,7 @@ def test_the_officer_sets_periods_and_switches_a_module_off(client, cast, progra
     module = TrainingModule.objects.get(code="GVPT 05")
     client.force_login(cast.officer)
     client.post(reverse("catalog:periods", args=[module.pk]), {"periods": "15"})
-    client.post(reverse("catalog:active", args=[module.pk]))
+    client.post(reverse("catalog:active", args=[module.pk]), {"active": "0"})
     module.refresh_from_db()
     assert module.periods == 15 and not module.active and module.edited_fields == ["active", "periods"]
     response = client.post(reverse("catalog:periods", args=[module.pk]), {"periods": "nhiều"}, follow=True)

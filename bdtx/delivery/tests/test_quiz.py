@@ -129,7 +129,7 @@ def test_a_question_is_edited_and_deactivated(client, cast, module):
     )
     question.refresh_from_db()
     assert question.choices[-1] == "Từ 7 điểm"
-    client.post(reverse("delivery:question-active", args=[question.pk]))
+    client.post(reverse("delivery:question-active", args=[question.pk]), {"active": "0"})
     question.refresh_from_db()
     assert not question.active
 

@@ -119,15 +119,15 @@ def attendance_sheet(request, pk: int):
     if request.method == "POST" and not can_write:
         raise Http404
     enrolments = list(attendance.learners(training_class, None if can_write else request.user))
-    errors, posted = [], {}
+    errors, posted, stale, shown_posted, was_posted = [], {}, False, {}, {}
     if request.method == "POST":
-        marks, shown, errors = attendance.read_sheet(request.POST, enrolments)
+        marks, shown_posted, was_posted, errors = attendance.read_sheet(request.POST, enrolments)
         posted = marks
         if not errors:
             try:
-                counts = attendance.save_sheet(session, marks, by=request.user, shown=shown)
+                counts = attendance.save_sheet(session, marks, by=request.user, shown=shown_posted, was=was_posted)
             except attendance.AttendanceError as error:
-                errors = [str(error)]
+                errors, stale = [str(error)], isinstance(error, attendance.StaleAttendance)
             else:
                 written = counts["created"] + counts["updated"]
                 messages.success(
@@ -142,6 +142,11 @@ def attendance_sheet(request, pk: int):
     for number, enrolment in enumerate(enrolments, start=1):
         row = recorded.get(enrolment.pk)
         shown = attendance.mark_of(row.present, row.excused) if row else default
+        was = attendance.mark_of(row.present, row.excused) if row else ""
+        if stale:
+            # The sheet keeps what it was loaded with: saving again is refused until it is reloaded.
+            shown = shown_posted.get(enrolment.pk, shown)
+            was = was_posted.get(enrolment.pk, was) or ""
         mark = posted.get(enrolment.pk, shown)
         tally[mark] += 1
         rows.append(
@@ -151,6 +156,7 @@ def attendance_sheet(request, pk: int):
                 "field": attendance.field_name(enrolment.pk),
                 "mark": mark,
                 "shown": shown,
+                "was": was,
                 "label": attendance.mark_label(mark),
                 "record": row,
             }
@@ -163,9 +169,11 @@ def attendance_sheet(request, pk: int):
         "choices": [(mark, attendance.mark_label(mark)) for mark in attendance.MARKS],
         "can_write": can_write,
         "errors": errors,
+        "stale": stale,
         "new_sheet": not session.attendance_taken,
     }
-    return render(request, "delivery/attendance_sheet.html", context, status=400 if errors else 200)
+    status = 409 if stale else 400 if errors else 200
+    return render(request, "delivery/attendance_sheet.html", context, status=status)
 
 
 @login_required

@@ -354,8 +354,26 @@ def question_edit(request, pk: int):
 @login_required
 @require_POST
 def question_active(request, pk: int):
+    """Draw the question (active=1) or stop drawing it (active=0). The state wanted is posted, not "toggle": a click
+    from an old page that asks for the state the question already has changes nothing."""
     question = bank_question(request, pk)
-    quiz.set_active(question, not question.active)
+    wanted = request.POST.get("active")
+    if wanted not in ("0", "1"):
+        messages.error(
+            request, _("Say whether the question is drawn (active=1) or not (active=0). Nothing was changed.")
+        )
+        return redirect("delivery:question-bank", pk=question.module_id)
+    if not quiz.set_active(question, wanted == "1"):
+        if question.active:
+            messages.info(
+                request, _("The question is already drawn (someone else may have just changed it): nothing to do.")
+            )
+        else:
+            messages.info(
+                request,
+                _("The question is already no longer drawn (someone else may have just changed it): nothing to do."),
+            )
+        return redirect("delivery:question-bank", pk=question.module_id)
     if question.active:
         messages.success(request, _("The question is drawn again."))
     else:

@@ -70,14 +70,16 @@ def score_sheet(request, pk: int):
         raise Http404
     tests = list(training_class.assessments.select_related("module").order_by("position", "pk"))
     enrolments = list(scoring.learners(training_class, None if can_write else request.user))
-    errors, typed = [], {}
+    errors, typed, stale = [], {}, False
     if request.method == "POST":
-        entries, errors, typed = scoring.read_sheet(request.POST, enrolments, tests)
+        entries, expected, errors, typed = scoring.read_sheet(request.POST, enrolments, tests)
         if not errors:
             try:
-                counts = scoring.save_scores(training_class, entries, by=request.user, source=ScoreSource.ENTRY)
+                counts = scoring.save_scores(
+                    training_class, entries, by=request.user, source=ScoreSource.ENTRY, expected=expected
+                )
             except scoring.ScoreError as error:
-                errors = [str(error)]
+                errors, stale = [str(error)], isinstance(error, scoring.StaleScores)
             else:
                 written = counts["created"] + counts["updated"] + counts["removed"]
                 if written:
@@ -113,12 +115,14 @@ def score_sheet(request, pk: int):
         "rows": rows,
         "can_write": can_write,
         "errors": errors,
-        "loaded": scoring.loaded_values(scores),
+        "stale": stale,
+        # After a refusal the sheet keeps what it was loaded with: saving again is refused until it is reloaded.
+        "loaded": request.POST.get("loaded", "") if stale else scoring.loaded_values(scores),
         "save_tabindex": 1 + len(tests) * height,
         "problems": bank_problems(tests).values() if can_write else [],
         "scale_max": scoring.score_text(scoring.scale_max()),
     }
-    return render(request, "delivery/scores_sheet.html", context, status=400 if errors else 200)
+    return render(request, "delivery/scores_sheet.html", context, status=409 if stale else 400 if errors else 200)
 
 
 @login_required

@@ -1,12 +1,14 @@
 import datetime as dt
+import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from bdtx.accounts.models import User
 from bdtx.staff.forms import initial_from
 from bdtx.staff.models import Assignment, StaffChange, StaffMember, Status
-from bdtx.testing import PASSWORD, make_staff
+from bdtx.testing import PASSWORD, make_staff, make_unit
 
 LIST = reverse("staff:list")
 
@@ -228,6 +230,35 @@ def test_a_transfer_moves_the_person_and_keeps_the_history(client, cast):
     assert response.status_code == 302
     stays = list(Assignment.objects.filter(staff=cast.member_a).order_by("pk").values_list("unit__code", "end_date"))
     assert stays == [("TA", dt.date(2025, 9, 1)), ("TB", None)]
+
+
+def test_a_second_transfer_from_an_old_page_is_refused_and_the_first_stays(cast):
+    school_c = make_unit("TC", "Trường Tiểu học Tân Phong 2", parent=cast.tree.commune)
+    url = reverse("staff:transfer", args=[cast.member_a.pk])
+    first, second = Client(), Client()
+    first.force_login(cast.local)
+    second.force_login(cast.officer)
+    mine = re.search(r'name="version" value="(\d+)"', first.get(url).content.decode()).group(1)
+    theirs = re.search(r'name="version" value="(\d+)"', second.get(url).content.decode()).group(1)
+    assert first.post(url, {"unit": "TC", "on": "01/09/2025", "version": mine}).status_code == 302
+    response = second.post(url, {"unit": "TB", "on": "15/09/2025", "note": "QĐ 99", "version": theirs})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert (
+        "Người khác vừa sửa hoặc điều chuyển Nguyễn Thị Hoà sau khi bạn mở trang này (hiện ở Trường Tiểu học Tân "
+        "Phong 2). Chưa lưu gì. Hãy tải lại trang rồi làm lại."
+    ) in page
+    assert 'value="15/09/2025"' in page and 'value="QĐ 99"' in page
+    member = StaffMember.objects.get(pk=cast.member_a.pk)
+    assert member.unit == school_c
+    assert list(Assignment.objects.filter(staff=member).order_by("pk").values_list("unit__code", flat=True)) == [
+        "TA",
+        "TC",
+    ]
+    again = re.search(r'name="version" value="(\d+)"', second.get(url).content.decode()).group(1)
+    response = second.post(url, {"unit": "TB", "on": "15/09/2025", "version": again})
+    assert response.status_code == 302
+    assert StaffMember.objects.get(pk=member.pk).unit == cast.tree.school_b
 
 
 def test_a_transfer_refuses_the_same_unit_and_units_outside_the_scope(client, cast):
