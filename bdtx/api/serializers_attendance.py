@@ -1,5 +1,5 @@
 """Attendance of a session as the API shows and takes it: one row per enrolled learner, and the whole sheet put
-back as [{enrolment, present, excused}]."""
+back as [{enrolment, present, excused, was}] (`was`: the mark as read, so that a newer one is never overwritten)."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -64,6 +64,12 @@ class AttendanceEntrySerializer(serializers.Serializer):
     enrolment = serializers.IntegerField(min_value=1, help_text="The enrolment's id (see the list)")
     present = serializers.BooleanField()
     excused = serializers.BooleanField(default=False, help_text="An excused absence (only when not present)")
+    was = serializers.ChoiceField(
+        choices=MARKS,
+        allow_null=True,
+        help_text="The mark as you read it (GET), null if none: a learner whose mark someone else changed since is "
+        "refused (409) unless you send the same mark",
+    )
 
     def validate(self, data):
         if data["present"] and data["excused"]:

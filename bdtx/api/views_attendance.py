@@ -1,5 +1,5 @@
 """The attendance API: the sheet of a session (GET, one row per enrolled learner) and the whole sheet put back
-(PUT [{enrolment, present, excused}]), through the same service as the page (delivery.attendance.save_sheet: one
+(PUT [{enrolment, present, excused, was}]), through the same service as the page (delivery.attendance.save_sheet: one
 transaction, the session marked as held, outcomes refreshed). A session outside the caller's scope is 404; one
 they may see but do not teach is read-only (403 on PUT), and they read only the learners they may see."""
 
@@ -16,7 +16,7 @@ from bdtx.delivery.models import Attendance, ClassSession, Enrolment, TrainingCl
 from bdtx.delivery.permissions import can_teach_class
 
 from .serializers_attendance import AttendanceEntrySerializer, AttendanceRowSerializer, SheetSavedSerializer
-from .views import Pagination
+from .views import Conflict, Pagination
 from .views_appraisals import PAGE_SIZE
 
 
@@ -54,14 +54,17 @@ class SessionAttendance(generics.ListAPIView):
 
     @extend_schema(
         summary="Save the whole sheet of a session",
-        description="Every enrolled learner once: [{enrolment, present, excused}]. Marks the session as held and "
-        "refreshes the learners' outcomes, in one transaction; nothing is saved when anything is wrong.",
+        description="Every enrolled learner once: [{enrolment, present, excused, was}], `was` being the mark as read "
+        "(GET; null: none). Marks the session as held and refreshes the learners' outcomes, in one transaction; "
+        "nothing is saved when anything is wrong, or when a mark you change was changed by someone else since you "
+        "read it (409).",
         request=AttendanceEntrySerializer(many=True),
         responses={
             200: SheetSavedSerializer,
             400: OpenApiResponse(description="Per entry {field: [message]}, or {detail: message}"),
             403: OpenApiResponse(description="You can see this session but do not teach its class"),
             404: OpenApiResponse(description="Not among your classes"),
+            409: OpenApiResponse(description="{detail}: marks changed by someone else since you read them"),
         },
     )
     def put(self, request, pk: int):
@@ -74,12 +77,14 @@ class SessionAttendance(generics.ListAPIView):
         entries = AttendanceEntrySerializer(data=request.data, many=True)
         entries.is_valid(raise_exception=True)
         marks: dict[int, str] = {}
+        was: dict[int, str | None] = {}
         for entry in entries.validated_data:
             if entry["enrolment"] in marks:
                 raise bad(
                     _("Enrolment %(id)d is in the sheet twice. List each learner once.") % {"id": entry["enrolment"]}
                 )
             marks[entry["enrolment"]] = attendance.mark_of(entry["present"], entry["excused"])
+            was[entry["enrolment"]] = entry["was"]
         enrolled = set(attendance.learners(training_class).values_list("pk", flat=True))
         unknown = sorted(set(marks) - enrolled)
         if unknown:
@@ -94,7 +99,9 @@ class SessionAttendance(generics.ListAPIView):
                 % {"ids": ", ".join(map(str, missing))}
             )
         try:
-            counts = attendance.save_sheet(session, marks, by=request.user)
+            counts = attendance.save_sheet(session, marks, by=request.user, was=was)
+        except attendance.StaleAttendance as error:
+            raise Conflict(str(error)) from None
         except attendance.AttendanceError as error:
             raise bad(str(error)) from None
         body = {"session": session.pk, "attendance_taken": True, **counts}

@@ -52,9 +52,9 @@ def test_the_sheet_lists_every_enrolled_learner_in_name_order_with_their_mark(
 
 def test_putting_the_whole_sheet_saves_it_through_the_service(api, cast, course):
     sheet = [
-        {"enrolment": course.hoa.pk, "present": True, "excused": False},
-        {"enrolment": course.binh.pk, "present": False, "excused": True},
-        {"enrolment": course.duc.pk, "present": False},
+        {"enrolment": course.hoa.pk, "present": True, "excused": False, "was": None},
+        {"enrolment": course.binh.pk, "present": False, "excused": True, "was": None},
+        {"enrolment": course.duc.pk, "present": False, "was": None},
     ]
     response = api(cast.local).put(url(course.session), sheet)
     assert response.status_code == 200
@@ -73,6 +73,7 @@ def test_putting_the_whole_sheet_saves_it_through_the_service(api, cast, course)
     course.session.refresh_from_db()
     course.hoa.refresh_from_db()
     assert course.session.attendance_taken and course.hoa.sessions_attended == 1
+    sheet = [entry | {"was": mark} for entry, mark in zip(sheet, ["present", "excused", "absent"], strict=True)]
     sheet[2]["present"] = True
     again = api(cast.local).put(url(course.session), sheet).json()
     assert (again["updated"], again["unchanged"]) == (1, 2)
@@ -81,9 +82,9 @@ def test_putting_the_whole_sheet_saves_it_through_the_service(api, cast, course)
 def test_a_bad_sheet_is_refused_with_a_clear_message_and_nothing_is_saved(api, cast, course):
     client = api(cast.local)
     full = [
-        {"enrolment": course.hoa.pk, "present": True},
-        {"enrolment": course.binh.pk, "present": True},
-        {"enrolment": course.duc.pk, "present": True},
+        {"enrolment": course.hoa.pk, "present": True, "was": None},
+        {"enrolment": course.binh.pk, "present": True, "was": None},
+        {"enrolment": course.duc.pk, "present": True, "was": None},
     ]
     response = client.put(url(course.session), full[:2])
     assert response.status_code == 400
@@ -91,17 +92,36 @@ def test_a_bad_sheet_is_refused_with_a_clear_message_and_nothing_is_saved(api, c
         f"Bảng điểm danh chưa đủ: thiếu ghi danh {course.duc.pk}. "
         "Hãy gửi đủ mọi học viên đã ghi danh, mỗi người một lần."
     )
-    both = [*full[:2], {"enrolment": course.duc.pk, "present": True, "excused": True}]
+    both = [*full[:2], {"enrolment": course.duc.pk, "present": True, "excused": True, "was": None}]
     response = client.put(url(course.session), both)
     assert response.status_code == 400, response.json()
     assert response.json()["2"]["excused"] == ["Học viên có mặt thì không thể vắng có phép: hãy đặt excused là false."]
-    response = client.put(url(course.session), [*full, {"enrolment": 999999, "present": True}])
+    response = client.put(url(course.session), [*full, {"enrolment": 999999, "present": True, "was": None}])
     assert response.status_code == 400 and "999999" in response.json()["detail"]
     response = client.put(url(course.session), [*full, full[0]])
     assert response.status_code == 400 and "hai lần" in response.json()["detail"]
-    response = client.put(url(course.session), {"enrolment": course.hoa.pk, "present": True})
+    response = client.put(url(course.session), {"enrolment": course.hoa.pk, "present": True, "was": None})
     assert response.status_code == 400 and "danh sách" in response.json()["detail"]
     assert not Attendance.objects.exists()
+
+
+def test_a_sheet_read_before_someone_else_changed_a_mark_is_refused_and_nothing_is_saved(api, cast, course):
+    read = [
+        {"enrolment": course.hoa.pk, "present": False, "was": None},
+        {"enrolment": course.binh.pk, "present": True, "was": None},
+        {"enrolment": course.duc.pk, "present": True, "was": None},
+    ]
+    # Meanwhile Hoà checks in by phone: present.
+    attendance.save_sheet(course.session, {course.hoa.pk: "present"}, by=cast.principal_a)
+    response = api(cast.local).put(url(course.session), read)
+    assert response.status_code == 409
+    assert "Nguyễn Thị Hoà" in response.json()["detail"]
+    marks = {row.enrolment_id: (row.present, row.excused) for row in Attendance.objects.all()}
+    assert marks == {course.hoa.pk: (True, False)}
+    # Read again, then the same change goes through.
+    read[0]["was"] = "present"
+    assert api(cast.local).put(url(course.session), read).status_code == 200
+    assert not Attendance.objects.get(enrolment=course.hoa).present
 
 
 def test_someone_who_sees_the_class_but_does_not_teach_it_reads_their_rows_and_cannot_put(api, cast, course):
