@@ -21,6 +21,7 @@ SCRIPTS = [
     "plan_demand.py",
     "delivery.py",
     "dashboards.py",
+    "export_people.py",
     "xlsx_writers.py",
     "scaleout.py",
     "faults_import.py",

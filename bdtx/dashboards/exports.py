@@ -8,12 +8,13 @@ the same description makes the sheet and the printed table. Column headers and s
 
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
 from django.utils.translation import gettext as _
 
 from bdtx.lib import reportpdf
+from bdtx.lib.db import rows_by_name
 from bdtx.lib.excel import Col, Heading, Sheet, workbook_file
 from bdtx.lib.pdf import Document
 from bdtx.lib.schoolyear import school_year_label
@@ -73,6 +74,9 @@ def _with_total(lines, total, cells) -> tuple[list[list], set[int]]:
 
 
 # Sections --------------------------------------------------------------------------------------------------
+# Most sections have the same shape: a table of their own first (by level and degree, by spending category…), the
+# table by unit (a row per child unit, then the total), and, for some, the table by level and staff group. Each is
+# described once (`Shape`), with the columns after the unit or the level and how a line fills them.
 
 
 COMPLETION = [
@@ -82,12 +86,6 @@ COMPLETION = [
     Col("Chưa có kết quả", "integer", 12),
     Col("Tỷ lệ hoàn thành", "percent", 12),
 ]
-
-
-def _completion(line) -> list:
-    return [line.people, line.completed, line.not_completed, line.no_result, line.percent]
-
-
 RATINGS = [
     Col("Tốt", "integer", 9),
     Col("Khá", "integer", 9),
@@ -96,12 +94,6 @@ RATINGS = [
     Col("Chưa xếp loại", "integer", 11),
     Col("Tỷ lệ Khá, Tốt", "percent", 11),
 ]
-
-
-def _ratings(line) -> list:
-    return [line.tot, line.kha, line.dat, line.chua_dat, line.not_rated, line.kha_or_better]
-
-
 QUALIFICATIONS = [
     Col("Số người", "integer", 10),
     Col("Đạt chuẩn", "integer", 10),
@@ -109,12 +101,6 @@ QUALIFICATIONS = [
     Col("Chưa ghi trình độ", "integer", 12),
     Col("Tỷ lệ đạt chuẩn", "percent", 11),
 ]
-
-
-def _qualifications(line) -> list:
-    return [line.people, line.meets, line.below, line.not_recorded, line.meets_share]
-
-
 UPGRADE = [
     Col("Phải nâng chuẩn", "integer", 12),
     Col("Không thuộc diện (đủ tuổi nghỉ hưu)", "integer", 14),
@@ -122,12 +108,6 @@ UPGRADE = [
     Col("Cấp học ngoài phạm vi nghị định", "integer", 14),
     Col("Thiếu ngày sinh hoặc giới tính", "integer", 14),
 ]
-
-
-def _upgrade(line) -> list:
-    return [line.must, line.exempt, line.hired_after, line.not_covered, line.unknown]
-
-
 CORE = [
     Col("Số người", "integer", 10),
     Col("Giáo viên cốt cán", "integer", 12),
@@ -135,109 +115,129 @@ CORE = [
     Col("Cốt cán hoàn thành năm học", "integer", 14),
     Col("Tỷ lệ hoàn thành", "percent", 12),
 ]
-
-
-def _core(line) -> list:
-    return [line.people, line.core, line.coverage, line.core_completed, line.completed_share]
-
-
 BUDGET = [Col("Đã phê duyệt (đồng)", "integer", 16), Col("Chưa phê duyệt (đồng)", "integer", 16)]
+PAST = Col("Đã quá thời điểm nghỉ hưu, vẫn công tác", "integer", 14)
 
 
-def _budget(line) -> list:
-    return [line.approved, line.pending]
+def _retirement_columns(section: dict) -> list[Col]:
+    return [*(Col(f"Năm học {school_year_label(year)}", "integer", 11) for year in section["years"]), PAST]
 
 
-def _by_unit(section: dict, cells, sheet: str) -> list[Table]:
-    if not section["units"]:
+def _qualifications_first(section: dict) -> list[Table]:
+    levels = section["levels"]
+    if not levels:
         return []
-    rows, bold = _with_total(section["units"], section["total"], cells)
-    return [Table(sheet, _("By unit"), [], rows, bold)]
+    names = [name for name, _n in section["total"].degrees]
+    columns = [Col("Cấp học", width=24), *(Col(name, "integer", 11) for name in names)]
+    columns.append(Col("Tỷ lệ đạt chuẩn", "percent", 11))
+    rows = [[line.label, *(n for _name, n in line.degrees), line.meets_share] for line in levels]
+    return [Table("Trình độ - cấp học", _("By level and degree"), columns, rows)]
 
 
-def _by_level(lines, cells, sheet: str) -> list[Table]:
-    if not lines:
-        return []
-    return [Table(sheet, _("By level and staff group"), LEVEL, [[line.label, *cells(line)] for line in lines])]
-
-
-def completion_tables(d: figures.Dashboard) -> list[Table]:
-    tables = _by_unit(d.completion, _completion, "Hoàn thành - đơn vị")
-    levels = [*d.completion["levels"], *d.completion["groups"]]
-    tables += _by_level(levels, _completion, "Hoàn thành - cấp học")
-    for table in tables:
-        table.columns = (UNIT if table.caption == _("By unit") else LEVEL) + COMPLETION
-    return tables
-
-
-def ratings_tables(d: figures.Dashboard) -> list[Table]:
-    if not d.ratings["total"].rated and not d.ratings["units"]:
-        return []
-    tables = _by_unit(d.ratings, _ratings, "Xếp loại - đơn vị")
-    tables += _by_level([*d.ratings["levels"], *d.ratings["groups"]], _ratings, "Xếp loại - cấp học")
-    for table in tables:
-        table.columns = (UNIT if table.caption == _("By unit") else LEVEL) + RATINGS
-    return tables
-
-
-def qualifications_tables(d: figures.Dashboard) -> list[Table]:
-    tables = []
-    levels = d.qualifications["levels"]
-    if levels:
-        names = [name for name, _n in d.qualifications["total"].degrees]
-        columns = [Col("Cấp học", width=24), *(Col(name, "integer", 11) for name in names)]
-        columns.append(Col("Tỷ lệ đạt chuẩn", "percent", 11))
-        rows = [[line.label, *(n for _name, n in line.degrees), line.meets_share] for line in levels]
-        tables.append(Table("Trình độ - cấp học", _("By level and degree"), columns, rows))
-    for table in _by_unit(d.qualifications, _qualifications, "Trình độ - đơn vị"):
-        table.columns = UNIT + QUALIFICATIONS
-        tables.append(table)
-    return tables
-
-
-def upgrade_tables(d: figures.Dashboard) -> list[Table]:
-    if not d.upgrade["total"].below:
-        return []
-    tables = [
-        Table(
-            "Nâng chuẩn - cấp học",
-            _("Below the standard, by level"),
-            [Col("Cấp học", width=24), *UPGRADE],
-            [[line.label, *_upgrade(line)] for line in d.upgrade["levels"]],
-        )
+def _upgrade_first(section: dict) -> list[Table]:
+    rows = [[line.label, *SHAPES["upgrade"].cells(line)] for line in section["levels"]]
+    return [
+        Table("Nâng chuẩn - cấp học", _("Below the standard, by level"), [Col("Cấp học", width=24), *UPGRADE], rows)
     ]
-    for table in _by_unit(d.upgrade, _upgrade, "Nâng chuẩn - đơn vị"):
-        table.columns = UNIT + UPGRADE
-        tables.append(table)
-    return tables
 
 
-def retirement_tables(d: figures.Dashboard) -> list[Table]:
-    section = d.retirement
-    years = [Col(f"Năm học {school_year_label(year)}", "integer", 11) for year in section["years"]]
-    past = Col("Đã quá thời điểm nghỉ hưu, vẫn công tác", "integer", 14)
-
-    def cells(line) -> list:
-        return [*line.by_year, line.past]
-
+def _retirement_first(section: dict) -> list[Table]:
+    columns, cells = _retirement_columns(section), SHAPES["retirement"].cells
     levels = [[line.label, *cells(line)] for line in section["levels"]]
     levels.append([_("Total"), *cells(section["total"])])
     tables = [
-        Table("Nghỉ hưu - cấp học", _("By level"), [Col("Cấp học", width=24), *years, past], levels, {len(levels) - 1})
+        Table("Nghỉ hưu - cấp học", _("By level"), [Col("Cấp học", width=24), *columns], levels, {len(levels) - 1})
     ]
     if section["subjects"]:
-        tables.append(
-            Table(
-                "Nghỉ hưu - môn dạy",
-                _("By level and subject taught"),
-                [Col("Cấp học, môn dạy", width=40), *years, past],
-                [[line.label, *cells(line)] for line in section["subjects"]],
-            )
-        )
-    for table in _by_unit(section, cells, "Nghỉ hưu - đơn vị"):
-        table.columns = UNIT + years + [past]
-        tables.append(table)
+        rows = [[line.label, *cells(line)] for line in section["subjects"]]
+        subjects = [Col("Cấp học, môn dạy", width=40), *columns]
+        tables.append(Table("Nghỉ hưu - môn dạy", _("By level and subject taught"), subjects, rows))
     return tables
+
+
+def _budget_first(section: dict) -> list[Table]:
+    rows = [[name, approved, pending] for name, approved, pending in section["categories"]]
+    rows.append([_("Total"), section["total"].approved, section["total"].pending])
+    caption = _("By spending category (Thông tư 36/2018/TT-BTC)")
+    columns = [Col("Nội dung chi", width=40), *BUDGET]
+    return [Table("Kinh phí - nội dung chi", caption, columns, rows, {len(rows) - 1})]
+
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """A section's tables: `first(section)` (its own tables), by unit under `units` (the sheet's name), then by level
+    and staff group under `levels` (none: ""; `levels_at_a_leaf`: only at a unit without children). `columns` are
+    those after the unit or the level (or a function of the section), `cells(line)` their values; `shown(section)`:
+    whether the section has a table at all."""
+
+    units: str
+    columns: list[Col] | Callable[[dict], list[Col]]
+    cells: Callable[[object], list]
+    levels: str = ""
+    levels_at_a_leaf: bool = False
+    first: Callable[[dict], list[Table]] = lambda section: []
+    shown: Callable[[dict], bool] = lambda section: True
+
+    def tables(self, section: dict) -> list[Table]:
+        if not self.shown(section):
+            return []
+        columns = self.columns(section) if callable(self.columns) else self.columns
+        tables = self.first(section)
+        if section["units"]:
+            rows, bold = _with_total(section["units"], section["total"], self.cells)
+            tables.append(Table(self.units, _("By unit"), UNIT + columns, rows, bold))
+        lines = [*section["levels"], *section["groups"]] if self.levels else []
+        if lines and not (self.levels_at_a_leaf and section["units"]):
+            rows = [[line.label, *self.cells(line)] for line in lines]
+            tables.append(Table(self.levels, _("By level and staff group"), LEVEL + columns, rows))
+        return tables
+
+
+SHAPES = {
+    "completion": Shape(
+        "Hoàn thành - đơn vị",
+        COMPLETION,
+        lambda line: [line.people, line.completed, line.not_completed, line.no_result, line.percent],
+        levels="Hoàn thành - cấp học",
+    ),
+    "ratings": Shape(
+        "Xếp loại - đơn vị",
+        RATINGS,
+        lambda line: [line.tot, line.kha, line.dat, line.chua_dat, line.not_rated, line.kha_or_better],
+        levels="Xếp loại - cấp học",
+        shown=lambda section: bool(section["total"].rated or section["units"]),
+    ),
+    "qualifications": Shape(
+        "Trình độ - đơn vị",
+        QUALIFICATIONS,
+        lambda line: [line.people, line.meets, line.below, line.not_recorded, line.meets_share],
+        first=_qualifications_first,
+    ),
+    "upgrade": Shape(
+        "Nâng chuẩn - đơn vị",
+        UPGRADE,
+        lambda line: [line.must, line.exempt, line.hired_after, line.not_covered, line.unknown],
+        first=_upgrade_first,
+        shown=lambda section: bool(section["total"].below),
+    ),
+    "retirement": Shape(
+        "Nghỉ hưu - đơn vị", _retirement_columns, lambda line: [*line.by_year, line.past], first=_retirement_first
+    ),
+    "budget": Shape(
+        "Kinh phí - đơn vị",
+        BUDGET,
+        lambda line: [line.approved, line.pending],
+        first=_budget_first,
+        shown=lambda section: bool(section["categories"]),
+    ),
+    "core": Shape(
+        "Cốt cán - đơn vị",
+        CORE,
+        lambda line: [line.people, line.core, line.coverage, line.core_completed, line.completed_share],
+        levels="Cốt cán - cấp học",
+        levels_at_a_leaf=True,
+    ),
+}
 
 
 def needs_tables(d: figures.Dashboard) -> list[Table]:
@@ -274,39 +274,6 @@ def needs_tables(d: figures.Dashboard) -> list[Table]:
             criteria,
         ),
     ]
-
-
-def budget_tables(d: figures.Dashboard) -> list[Table]:
-    if not d.budget["categories"]:
-        return []
-    rows = [[name, approved, pending] for name, approved, pending in d.budget["categories"]]
-    total = d.budget["total"]
-    rows.append([_("Total"), total.approved, total.pending])
-    tables = [
-        Table(
-            "Kinh phí - nội dung chi",
-            _("By spending category (Thông tư 36/2018/TT-BTC)"),
-            [Col("Nội dung chi", width=40), *BUDGET],
-            rows,
-            {len(rows) - 1},
-        )
-    ]
-    for table in _by_unit(d.budget, _budget, "Kinh phí - đơn vị"):
-        table.columns = UNIT + BUDGET
-        tables.append(table)
-    return tables
-
-
-def core_tables(d: figures.Dashboard) -> list[Table]:
-    tables = _by_unit(d.core, _core, "Cốt cán - đơn vị")
-    for table in tables:
-        table.columns = UNIT + CORE
-    if not tables:
-        levels = [*d.core["levels"], *d.core["groups"]]
-        tables = _by_level(levels, _core, "Cốt cán - cấp học")
-        for table in tables:
-            table.columns = LEVEL + CORE
-    return tables
 
 
 TARGETS = [
@@ -359,16 +326,9 @@ def tables_of(code: str, d: figures.Dashboard, targets: Sequence = ()) -> list[T
     """The tables of one section, as the page shows them (empty when the page shows none)."""
     if code == "targets":
         return targets_tables(targets, d.year)
-    return {
-        "completion": completion_tables,
-        "ratings": ratings_tables,
-        "qualifications": qualifications_tables,
-        "upgrade": upgrade_tables,
-        "retirement": retirement_tables,
-        "needs": needs_tables,
-        "budget": budget_tables,
-        "core": core_tables,
-    }[code](d)
+    if code == "needs":
+        return needs_tables(d)
+    return SHAPES[code].tables(getattr(d, code))
 
 
 # Outputs ---------------------------------------------------------------------------------------------------
@@ -478,10 +438,10 @@ def print_table(document: Document, table: Table, *, font_size: float = 8.5, cap
 # The people behind a figure -----------------------------------------------------------------------------
 
 
-def _result_text(member) -> str:
-    if not member.result_id:
+def _result_text(outcome: str | None, result_id: int | None) -> str:
+    if not result_id:
         return _("No result yet")
-    return _("Completed") if member.outcome == "hoan_thanh" else _("Not completed")
+    return _("Completed") if outcome == "hoan_thanh" else _("Not completed")
 
 
 def people_columns(which: str) -> list[Col]:
@@ -498,24 +458,59 @@ def people_columns(which: str) -> list[Col]:
     return [*columns, Col("Giáo viên cốt cán", width=10), Col("Kết quả BDTX", width=18)]
 
 
+# Read straight into tuples (no model objects: a province's list has 100,000 people), a chunk at a time.
+ROW_FIELDS = (
+    "full_name", "code", "unit__name", "unit__code", "levels", "unit__levels", "position", "is_core", "outcome",
+    "result_id",
+)  # fmt: skip
+
+
 def people_rows(which: str, found) -> Iterator[list]:
-    iterator = found.iterator(chunk_size=2000) if hasattr(found, "iterator") else iter(found)
-    for member in iterator:
-        row = [
+    """The rows of a list: from a query (not completed, core) in name order by rows_by_name, or from people worked
+    out one by one (must upgrade, retiring: with their retirement date)."""
+    if not isinstance(found, list):
+        yes, results, labels = _("Yes"), {}, {}  # each text translated once, not once a person
+        for name, code, unit, unit_code, levels, unit_levels, position, core, outcome, result in rows_by_name(
+            found, ROW_FIELDS
+        ):
+            level = labels.get((levels, unit_levels))
+            if level is None:
+                level = labels[levels, unit_levels] = levels_label(levels) or levels_label(unit_levels)
+            done = results.get((outcome, bool(result)))
+            if done is None:
+                done = results[outcome, bool(result)] = _result_text(outcome, result)
+            yield [name, code, unit, unit_code, level, position, yes if core else "", done]
+        return
+    for member in found:
+        yield [
             member.full_name,
             member.code,
             member.unit.name,
             member.unit.code,
             member.levels_display or levels_label(member.unit.levels),
             member.position,
+            member.get_qualification_display(),
+            member.retires,
         ]
-        if which in ("must_upgrade", "retiring"):
-            row += [member.get_qualification_display(), getattr(member, "retires", None)]
-        else:
-            row += [_("Yes") if member.is_core else "", _result_text(member)]
-        yield row
 
 
-def people_workbook(which: str, found, title: str, d_unit, year: int, as_of=None) -> tuple[IO[bytes], int]:
+def people_workbook(
+    which: str, found, title: str, d_unit, year: int, as_of=None, progress=None
+) -> tuple[IO[bytes], int]:
+    """The list in a temporary file and its number of people; `progress(rows_written)` every PROGRESS_EVERY rows."""
     head = Heading(title, unit=d_unit.name, year=school_year_label(year), as_of=as_of)
-    return workbook_file([Sheet("Danh sách", people_columns(which), people_rows(which, found), head)])
+    rows = people_rows(which, found)
+    if progress is not None:
+        rows = _reporting(rows, progress)
+    return workbook_file([Sheet("Danh sách", people_columns(which), rows, head)])
+
+
+PROGRESS_EVERY = 2000
+
+
+def _reporting(rows: Iterator[list], progress) -> Iterator[list]:
+    written = 0
+    for written, row in enumerate(rows, start=1):
+        yield row
+        if written % PROGRESS_EVERY == 0:
+            progress(written)

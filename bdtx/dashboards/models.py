@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bdtx.organisations.models import Level
-from bdtx.staff.models import StaffGroup
+from bdtx.staff.models import ExportJob, StaffGroup
 
 
 class Metric(models.TextChoices):
@@ -69,8 +69,9 @@ class TallyState(models.Model):
 
 
 class RefreshJob(models.Model):
-    """Counting the tallies of a school year again in the background (django.tasks), with its progress. Counting is
-    idempotent, so a job whose worker died is simply started again by the next page that finds the figures old."""
+    """Counting the tallies of a school year again in the background (django.tasks), with its progress. It runs under
+    a job lease (bdtx/ops/jobs.py, kind "dashboard-refresh"): a job whose worker died is queued again by the reaper
+    and counts what is still old (counting is idempotent, one transaction per metric)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -109,6 +110,56 @@ class RefreshJob(models.Model):
     @property
     def percent(self) -> int:
         return min(100, self.done * 100 // self.total) if self.total else 0
+
+
+class PeopleExportQuerySet(models.QuerySet["PeopleExport"]):
+    def visible_to(self, user) -> "PeopleExportQuerySet":
+        """A list of people is personal data: only the person who asked for it, and only while its unit is still in
+        their scope (a role taken away since closes the file to them)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        from bdtx.accounts.permissions import manageable_units
+
+        return self.filter(requested_by_id=user.pk, unit__in=manageable_units(user))
+
+
+class PeopleExport(models.Model):
+    """The people behind a figure (bdtx.dashboards.people) too many to write during the request: written in the
+    background under a job lease (kind "people-export"), downloaded when ready."""
+
+    Status = ExportJob.Status  # the states of the staff list's exports: queued, writing, ready, failed
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("organisations.Unit", on_delete=models.CASCADE, related_name="+")
+    which = models.CharField(max_length=20)  # bdtx.dashboards.people.LISTS
+    year = models.PositiveSmallIntegerField()
+    retiring_in = models.CharField(max_length=10, blank=True)  # for the retiring: a school year, or "past"
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True, max_length=200)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PeopleExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"people export {self.pk} ({self.get_status_display()})"
+
+    busy = ExportJob.busy  # queued or being written
+    percent = ExportJob.percent
+
+    @property
+    def filters(self) -> dict:
+        """The list's filters, as the access log records them."""
+        filters = {"unit": self.unit_id, "list": self.which, "year": self.year}
+        if self.retiring_in:
+            filters["in"] = self.retiring_in
+        return filters
 
 
 class TargetMetric(models.TextChoices):

@@ -5,8 +5,10 @@ a unit's subtree, in Vietnamese name order; the page shows 50 at a time."""
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from bdtx.appraisals.progress import expected_staff
+from bdtx.lib.schoolyear import school_year_label
 from bdtx.organisations.models import Unit
 from bdtx.results.models import ResultOutcome, YearResult
 from bdtx.staff.models import StaffMember
@@ -85,3 +87,48 @@ def retiring(unit: Unit, *, school_year: int | None = None, before: int | None =
             member.retires = workforce.retirement_of(member.birth_date, member.gender)
             found.append(member)
     return found
+
+
+def listed(unit: Unit, which: str, year: int, retiring_in: str) -> tuple[object, str]:
+    """The people on a list (`which`: one of LISTS; `retiring_in`, for the retiring: a school year or "past") and
+    what is wrong with `retiring_in` ("" when nothing): what the page, the export and its background job all read."""
+    if error := wrong_year(which, retiring_in):
+        return [], error
+    if which == NOT_COMPLETED:
+        return not_completed(unit, year), ""
+    if which == CORE:
+        return core(unit, year), ""
+    if which == MUST_UPGRADE:
+        return must_upgrade(unit), ""
+    if retiring_in == "past":
+        return retiring(unit, before=year), ""
+    return retiring(unit, school_year=int(retiring_in)), ""
+
+
+def wrong_year(which: str, retiring_in: str) -> str:
+    """What is wrong with the school year of a list of the retiring ("" when nothing, or for another list)."""
+    if which != RETIRING or retiring_in == "past" or (retiring_in.isdigit() and 2000 <= int(retiring_in) <= 2100):
+        return ""
+    return _("“%(value)s” is not a school year: use its first calendar year, e.g. in=2027, or in=past.") % {
+        "value": retiring_in
+    }
+
+
+def at_most(unit: Unit) -> int:
+    """How many people any list of the unit can hold (those at work in its subtree): one COUNT, so that a short list
+    is written at once and a long one in the background without building it first."""
+    return _within(aggregates.working_staff(), unit).count()
+
+
+def title(which: str, retiring_in: str, year: int) -> str:
+    """The list's title, as its page's heading."""
+    if which == NOT_COMPLETED:
+        return _("Not completed the BDTX plan of %(year)s (or no result yet)") % {"year": school_year_label(year)}
+    if which == MUST_UPGRADE:
+        return _("Must upgrade their qualification (Nghị định 71/2020)")
+    if which == RETIRING:
+        if retiring_in == "past":
+            return _("Past their retirement date, still at work")
+        label = school_year_label(int(retiring_in)) if retiring_in.isdigit() else ""
+        return _("Reaching their retirement date in school year %(year)s") % {"year": label}
+    return _("Core teachers")

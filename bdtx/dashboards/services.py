@@ -3,12 +3,14 @@ targets officers set, and loading the built-in targets from their files."""
 
 import dataclasses
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bdtx.ops import jobs
 from bdtx.rules.rulefiles import RuleFileError
 
 from . import freshness
@@ -16,8 +18,10 @@ from .models import RefreshJob, Target, TargetMetric
 from .permissions import can_remove_target, target_units
 from .targets import GROUPS, TargetFile
 
-# A job queued or running for longer than this is taken for dead (its worker stopped) and started again.
-JOB_TIMEOUT = dt.timedelta(minutes=30)
+log = logging.getLogger("bdtx.dashboards")
+REFRESH = "dashboard-refresh"  # the kind of the counts' job leases (bdtx.dashboards.tasks.refresh_job)
+BUSY = (RefreshJob.Status.QUEUED, RefreshJob.Status.RUNNING)
+
 # After a failed count, the next one starts no sooner than this (a page does not start a failing job on every view).
 RETRY_AFTER_FAILURE = dt.timedelta(minutes=5)
 KEEP_DONE = dt.timedelta(days=1)
@@ -31,12 +35,21 @@ class TargetError(Exception):
 
 
 def current_job(year: int) -> RefreshJob | None:
-    """The year's count in progress, or the last one when it failed recently (to show why)."""
+    """The year's count in progress (with `notice`: its true state when its worker died, bdtx/ops/jobs.py), or the
+    last one when it failed recently (to show why). A count its workers dropped too often is failed here, so that
+    the next one starts after the pause that follows a failure."""
     job = RefreshJob.objects.filter(year=year).order_by("-created_at", "-pk").first()
     if job is None:
         return None
-    if job.busy and job.created_at >= timezone.now() - JOB_TIMEOUT:
-        return job
+    if job.busy:
+        job.notice = jobs.notice(REFRESH, job.pk)
+        if job.notice is None or job.notice["state"] != jobs.GIVEN_UP:
+            return job
+        job.status, job.finished_at = RefreshJob.Status.FAILED, timezone.now()
+        job.failure = _("Counting was interrupted too many times (its workers stopped).")
+        RefreshJob.objects.filter(pk=job.pk, status__in=BUSY).update(
+            status=job.status, failure=job.failure, finished_at=job.finished_at
+        )
     if (
         job.status == RefreshJob.Status.FAILED
         and job.finished_at
@@ -48,34 +61,30 @@ def current_job(year: int) -> RefreshJob | None:
 
 def start_refresh(year: int, *, by=None, metrics=()) -> RefreshJob:
     """Queue a count of the year's figures (the given metrics, or those found old when it runs), unless one is
-    already queued or running; returns that job."""
+    already queued or running; returns that job. A count whose worker died is not replaced here: the job reaper
+    queues it again (bdtx/ops/jobs.py), and the page says so meanwhile."""
     from . import tasks
 
     with transaction.atomic():
-        stale = timezone.now() - JOB_TIMEOUT
-        # A count left queued or running too long belongs to a worker that stopped: it is failed, and replaced.
-        RefreshJob.objects.filter(year=year, status__in=[RefreshJob.Status.QUEUED, RefreshJob.Status.RUNNING]).filter(
-            created_at__lt=stale
-        ).update(
-            status=RefreshJob.Status.FAILED,
-            failure=_("The count stopped (its worker was gone)."),
-            finished_at=timezone.now(),
-        )
         # Finished counts are kept a day (to show when and why), then dropped.
         RefreshJob.objects.filter(status=RefreshJob.Status.DONE, finished_at__lt=timezone.now() - KEEP_DONE).delete()
-        busy = RefreshJob.objects.filter(
-            year=year, status__in=[RefreshJob.Status.QUEUED, RefreshJob.Status.RUNNING]
-        ).first()
+        busy = RefreshJob.objects.filter(year=year, status__in=BUSY).first()
         if busy is not None:
             return busy
         try:
             with transaction.atomic():
                 job = RefreshJob.objects.create(year=year, requested_by=by, metrics=sorted(metrics))
         except IntegrityError:  # another request queued one at the same moment
-            return RefreshJob.objects.filter(
-                year=year, status__in=[RefreshJob.Status.QUEUED, RefreshJob.Status.RUNNING]
-            ).first()
-    tasks.refresh_job.enqueue(job.pk)
+            return RefreshJob.objects.filter(year=year, status__in=BUSY).first()
+    try:
+        tasks.refresh_job.enqueue(job.pk)
+    except Exception:  # the queue refused it: said on the page, tried again after the pause that follows a failure
+        log.exception("could not queue the dashboard count %s", job.pk)
+        RefreshJob.objects.filter(pk=job.pk, status=RefreshJob.Status.QUEUED).update(
+            status=RefreshJob.Status.FAILED,
+            failure=_("The count could not be queued."),
+            finished_at=timezone.now(),
+        )
     job.refresh_from_db()
     return job
 

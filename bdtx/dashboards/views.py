@@ -4,6 +4,7 @@ teacher has no dashboard and is sent to their own result."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -24,10 +24,10 @@ from bdtx.organisations.models import Unit
 from bdtx.privacy.models import AccessLog
 from bdtx.privacy.services import log_access
 
-from . import charts, exports, figures, people, services, targets, yearreport
+from . import charts, exports, figures, people, services, targets, tasks, yearreport
 from .forms import TargetForm, data_years, year_form
 from .freshness import COUNTING_VERSION
-from .models import Target, TargetMetric
+from .models import PeopleExport, Target, TargetMetric
 from .permissions import can_remove_target, can_set_targets, can_view_unit, target_units, top_unit
 
 PAGE_SIZE = 50
@@ -46,8 +46,8 @@ def crumbs(user, unit: Unit) -> list[Unit]:
     return [above for above in unit.ancestors() if can_view_unit(user, above)]
 
 
-def _year(request):
-    form = year_form(request.GET)
+def _year(request, data=None):
+    form = year_form(request.GET if data is None else data)
     return form, form.chosen_year
 
 
@@ -140,7 +140,7 @@ def people_list(request, pk: int):
     """The people behind a figure of the unit (?list=not_completed / must_upgrade / retiring&in=2027|past / core)."""
     unit = viewable_unit(request, pk)
     form, year = _year(request)
-    which, retiring_in, found, error = _people(request, unit, year)
+    which, retiring_in, found, error = _people(request.GET, unit, year)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "unit": unit,
@@ -149,7 +149,7 @@ def people_list(request, pk: int):
         "form": form,
         "which": which,
         "retiring_in": retiring_in,
-        "retiring_label": school_year_label(int(retiring_in)) if retiring_in.isdigit() else "",
+        "title": people.title(which, retiring_in, year),
         "page": page,
         "error": error,
         "ancestors": crumbs(request.user, unit),
@@ -158,26 +158,18 @@ def people_list(request, pk: int):
     return render(request, "dashboards/people.html", context, status=400 if error or form.errors else 200)
 
 
-def _people(request, unit: Unit, year: int) -> tuple[str, str, object, str]:
-    """The list asked for (?list=, and ?in= for the retiring), the people on it, and what is wrong with ?in=."""
-    which = request.GET.get("list", people.NOT_COMPLETED)
-    if which not in people.LISTS:
-        which = people.NOT_COMPLETED
-    retiring_in = request.GET.get("in", str(year))
-    if which == people.NOT_COMPLETED:
-        return which, retiring_in, people.not_completed(unit, year), ""
-    if which == people.CORE:
-        return which, retiring_in, people.core(unit, year), ""
-    if which == people.MUST_UPGRADE:
-        return which, retiring_in, people.must_upgrade(unit), ""
-    if retiring_in == "past":
-        return which, retiring_in, people.retiring(unit, before=year), ""
-    if retiring_in.isdigit() and 2000 <= int(retiring_in) <= 2100:
-        return which, retiring_in, people.retiring(unit, school_year=int(retiring_in)), ""
-    error = _("“%(value)s” is not a school year: use its first calendar year, e.g. in=2027, or in=past.") % {
-        "value": retiring_in
-    }
-    return which, retiring_in, [], error
+def _people(params, unit: Unit, year: int) -> tuple[str, str, object, str]:
+    """The list asked for (`list`, and `in` for the retiring), the people on it, and what is wrong with `in`."""
+    which, retiring_in = _list_params(params, year)
+    found, error = people.listed(unit, which, year, retiring_in)
+    return which, retiring_in, found, error
+
+
+def _list_params(params, year: int) -> tuple[str, str]:
+    """The list asked for (`list`; the first one by default) and, for the retiring, the school year (`in`)."""
+    which = params.get("list", people.NOT_COMPLETED)
+    which = which if which in people.LISTS else people.NOT_COMPLETED
+    return which, params.get("in", str(year))[:10] if which == people.RETIRING else ""
 
 
 # Exports --------------------------------------------------------------------------------------------------
@@ -286,50 +278,68 @@ def _year_report(request, pk: int, kind: str):
     return xlsx_response(handle, name)
 
 
-def people_title(which: str, retiring_in: str, year: int) -> str:
-    """The list's title, as its page's heading."""
-    if which == people.NOT_COMPLETED:
-        return _("Not completed the BDTX plan of %(year)s (or no result yet)") % {"year": school_year_label(year)}
-    if which == people.MUST_UPGRADE:
-        return _("Must upgrade their qualification (Nghị định 71/2020)")
-    if which == people.RETIRING:
-        if retiring_in == "past":
-            return _("Past their retirement date, still at work")
-        return _("Reaching their retirement date in school year %(year)s") % {
-            "year": school_year_label(int(retiring_in))
-        }
-    return _("Core teachers")
+@login_required
+@require_POST
+def people_xlsx(request, pk: int):
+    """The people behind a figure (the list's page, every page of it) as .xlsx: written at once when the unit has
+    few people (EXPORT_INLINE_ROWS, as the staff list's export), else in the background with a progress page. Logged
+    as an export of personal data (names, codes, results or retirement dates; no citizen ID, birth date or phone)
+    when the file is handed out."""
+    unit = viewable_unit(request, pk)
+    form, year = _year(request, request.POST)
+    if form.errors:
+        return _bad_request(" ".join(str(error) for error in form.errors.get("year", [])))
+    which, retiring_in = _list_params(request.POST, year)
+    if error := people.wrong_year(which, retiring_in):
+        return _bad_request(error)
+    job = PeopleExport(requested_by=request.user, unit=unit, which=which, year=year, retiring_in=retiring_in)
+    if people.at_most(unit) > settings.EXPORT_INLINE_ROWS:  # decided before the list is built
+        job.save()
+        tasks.people_export.enqueue(job.pk)
+        return redirect("dashboards:people-export", pk=job.pk)
+    handle, job.total = tasks.write_people(job)
+    return _people_file(request, job, handle, "dashboards:people-xlsx")
+
+
+def _people_file(request, job: PeopleExport, handle, what: str):
+    """Hand a list of people out: an access-log row (what, the list's filters, how many people), then the file."""
+    log_access(
+        user=request.user,
+        kind=AccessLog.Kind.EXPORT,
+        what=what,
+        request=request,
+        filters=job.filters,
+        rows=job.total,
+        full_data=False,
+    )
+    part = job.which.replace("_", "-") + (f"-{job.retiring_in}" if job.retiring_in else "")
+    return xlsx_response(handle, _file_name("danh-sach", job.unit, job.year, "xlsx", part))
 
 
 @login_required
 @require_GET
-def people_xlsx(request, pk: int):
-    """The people behind a figure (the list's page, every page of it) as .xlsx; logged as an export of personal
-    data (names, codes, results or retirement dates; no citizen ID, birth date or phone)."""
-    unit = viewable_unit(request, pk)
-    form, year = _year(request)
-    if form.errors:
-        return _bad_request(" ".join(str(error) for error in form.errors.get("year", [])))
-    which, retiring_in, found, error = _people(request, unit, year)
-    if error:
-        return _bad_request(error)
-    handle, count = exports.people_workbook(
-        which, found, people_title(which, retiring_in, year), unit, year, as_of=timezone.now()
-    )
-    filters = {"unit": unit.pk, "list": which, "year": year}
-    if which == people.RETIRING:
-        filters["in"] = retiring_in
-    log_access(
-        user=request.user,
-        kind=AccessLog.Kind.EXPORT,
-        what="dashboards:people-xlsx",
-        request=request,
-        filters=filters,
-        rows=count,
-        full_data=False,
-    )
-    part = which.replace("_", "-") + (f"-{retiring_in}" if which == people.RETIRING else "")
-    return xlsx_response(handle, _file_name("danh-sach", unit, year, "xlsx", part))
+def people_export(request, pk: int):
+    """A list of people written in the background: its progress (polled by htmx while it runs), then the download."""
+    job = get_object_or_404(PeopleExport.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    if request.htmx and not job.busy:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    context = {"job": job, "title": people.title(job.which, job.retiring_in, job.year), "unit": job.unit}
+    template = "dashboards/people_export.html#status" if request.htmx else "dashboards/people_export.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def people_export_download(request, pk: int):
+    """The file of a finished list, to the person who asked for it while its unit is in their scope; each download
+    is logged (it hands the data out again)."""
+    jobs = PeopleExport.objects.visible_to(request.user).select_related("unit")
+    job = get_object_or_404(jobs, pk=pk, status=PeopleExport.Status.DONE)
+    if not job.file or not job.file.storage.exists(job.file.name):
+        raise Http404  # the file was cleaned away: export the list again
+    return _people_file(request, job, job.file.open("rb"), "dashboards:people-export-download")
 
 
 # Targets --------------------------------------------------------------------------------------------------

@@ -190,16 +190,7 @@ COMPLETION_COLUMNS = [
     Col("Chưa có kết quả", "integer", 12),
 ]
 REASON_COLUMNS = [Col("Lý do không hoàn thành", width=70), Col("Số người", "integer", 12)]
-RATING_COLUMNS = [
-    Col("Cấp học", width=30),
-    Col("Số người được xếp loại", "integer", 13),
-    Col("Tốt", "integer", 9),
-    Col("Khá", "integer", 9),
-    Col("Đạt", "integer", 9),
-    Col("Chưa đạt", "integer", 9),
-    Col("Chưa xếp loại", "integer", 11),
-    Col("Tỷ lệ Khá, Tốt", "percent", 11),
-]
+RATING_COLUMNS = [Col("Cấp học", width=30), Col("Số người được xếp loại", "integer", 13), *exports.RATINGS]
 CHILD_COLUMNS = [
     Col("Đơn vị", width=40),
     Col("Số người phải BDTX", "integer", 12),

@@ -1,7 +1,8 @@
 """The school-A records of the dashboards that the outsider test tries (see bdtx/tests/test_scope_everywhere.py):
-school A for the dashboard pages and the API, and a target the commune officer set for school A."""
+school A for the dashboard pages and the API, a target the commune officer set for school A, and a list of school
+A's people its principal exported."""
 
-from bdtx.dashboards.models import Target
+from bdtx.dashboards.models import PeopleExport, Target
 
 
 def records(cast) -> dict:
@@ -13,11 +14,16 @@ def records(cast) -> dict:
         threshold=100,
         created_by=cast.local,
     )
+    export = PeopleExport.objects.create(
+        requested_by=cast.principal_a, unit=cast.tree.school_a, which="core", year=2026, status="done"
+    )
     return {
         "dashboards:unit": school,
         "dashboards:status": school,
         "dashboards:people": school,
         "dashboards:people-xlsx": school,
+        "dashboards:people-export": export.pk,
+        "dashboards:people-export-download": export.pk,
         "dashboards:unit-xlsx": school,
         "dashboards:unit-pdf": school,
         "dashboards:report-pdf": school,

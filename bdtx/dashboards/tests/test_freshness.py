@@ -18,6 +18,8 @@ from bdtx.dashboards import freshness, services, tasks
 from bdtx.dashboards.models import Metric, RefreshJob, Tally, TallyState
 from bdtx.delivery.models import Attendance, AttendanceMethod, Score
 from bdtx.delivery.outcomes import refresh_outcomes
+from bdtx.ops import jobs
+from bdtx.ops.models import JobLease
 from bdtx.plans.services import save_budget_line
 from bdtx.results import services as results
 from bdtx.results.models import ResultEvent, YearResult
@@ -185,14 +187,54 @@ def test_a_count_that_failed_is_said_and_not_started_again_on_every_page(client,
     assert not RefreshJob.objects.filter(year=scene.YEAR, status=RefreshJob.Status.QUEUED).exists()
 
 
-def test_a_job_left_running_by_a_dead_worker_is_replaced(world, cast, settings):
+def dead_lease(job: RefreshJob, *, seconds_ago: int = 120, **extra) -> JobLease:
+    """The lease of a count as a worker killed `seconds_ago` leaves it: held, its heartbeat silent since."""
+    past = timezone.now() - dt.timedelta(seconds=seconds_ago)
+    return JobLease.objects.create(
+        kind="dashboard-refresh", object_id=job.pk, task_path="bdtx.dashboards.tasks.refresh_job",
+        claimed_by="old-host:4242:dead00", claimed_at=past, started_at=past, heartbeat_at=past, runs=1, **extra,
+    )  # fmt: skip
+
+
+def test_a_count_whose_worker_died_is_resumed_by_the_reaper_and_the_page_says_so(client, world, cast):
+    transfer_staff(world.people.binh, world.preschool, by=cast.local)
+    dead = RefreshJob.objects.create(year=scene.YEAR, status=RefreshJob.Status.RUNNING, total=3, done=1)
+    dead_lease(dead, seconds_ago=20)
+    client.force_login(cast.local)
+    html = client.get(reverse("dashboards:unit", args=[world.tree.commune.pk]), {"year": scene.YEAR}).content
+    assert "Bị gián đoạn" in html.decode() and "Đang cập nhật" in html.decode()  # not a frozen bar
+
+    resumed, _given_up = jobs.reap(timezone.now() + dt.timedelta(minutes=1))  # its lease has expired
+
+    assert [lease.object_id for lease in resumed] == [dead.pk]
+    dead.refresh_from_db()
+    assert dead.status == RefreshJob.Status.DONE and freshness.check(scene.YEAR).fresh
+    assert services.ensure_fresh(scene.YEAR)[1] is None
+
+
+def test_a_long_count_whose_worker_lives_is_not_replaced(world, cast):
+    transfer_staff(world.people.binh, world.preschool, by=cast.local)
+    long = RefreshJob.objects.create(year=scene.YEAR, status=RefreshJob.Status.RUNNING)
+    RefreshJob.objects.filter(pk=long.pk).update(created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    jobs.claim("dashboard-refresh", long.pk, task_path="bdtx.dashboards.tasks.refresh_job")
+    state, job = services.ensure_fresh(scene.YEAR)
+    assert job.pk == long.pk and job.busy and not state.fresh
+    assert RefreshJob.objects.filter(year=scene.YEAR).exclude(status=RefreshJob.Status.DONE).count() == 1
+
+
+def test_a_count_interrupted_too_often_fails_and_is_tried_again_after_a_pause(client, world, cast, settings):
+    settings.JOB_MAX_INTERRUPTIONS = 1
     transfer_staff(world.people.binh, world.preschool, by=cast.local)
     dead = RefreshJob.objects.create(year=scene.YEAR, status=RefreshJob.Status.RUNNING)
-    RefreshJob.objects.filter(pk=dead.pk).update(created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    state, job = services.ensure_fresh(scene.YEAR)
+    dead_lease(dead, interruptions=1)
+    client.force_login(cast.local)
+    html = client.get(reverse("dashboards:unit", args=[world.tree.commune.pk]), {"year": scene.YEAR}).content
+    assert "việc tính lại không thành công" in html.decode()
     dead.refresh_from_db()
-    assert dead.status == RefreshJob.Status.FAILED
-    assert state.fresh and job is None
+    assert dead.status == RefreshJob.Status.FAILED and "bị gián đoạn quá nhiều lần" in dead.failure
+    RefreshJob.objects.filter(pk=dead.pk).update(finished_at=timezone.now() - dt.timedelta(minutes=6))
+    state, job = services.ensure_fresh(scene.YEAR)
+    assert state.fresh and job is None  # counted again by a new job
 
 
 def test_the_page_shows_the_new_figures_once_counted_again(client, world, cast):
