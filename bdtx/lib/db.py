@@ -41,3 +41,26 @@ def update_rows(objects, fields: list[str], using: str = "default") -> int:
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     return len(rows)
+
+
+def rows_by_name(queryset, fields: list[str] | tuple[str, ...], *, size: int = 2000):
+    """The `fields` of a queryset's rows as tuples in name order (`sort_key`, then `pk`), a chunk at a time: each
+    chunk one query read to its end, the next starting after the last row of the one before (keyset pagination).
+
+    For background jobs: no read stays open while the job writes its progress. On SQLite (WAL) a connection whose
+    read began before another connection's commit cannot write until that read ends (SQLITE_BUSY_SNAPSHOT, "database
+    is locked"); a job's lease heartbeat commits from its own connection every few seconds, so a chunked
+    `.iterator()` over a whole list would fail its next progress write."""
+    from django.db.models import Q
+
+    rows = queryset.order_by("sort_key", "pk").values_list(*fields, "sort_key", "pk")
+    after = rows
+    while True:
+        chunk = list(after[:size])
+        for row in chunk:
+            yield row[:-2]
+        if len(chunk) < size:
+            return
+        sort_key, pk = chunk[-1][-2:]
+        # The first condition alone lets the database walk the name index from there (it cannot, given the OR only).
+        after = rows.filter(Q(sort_key__gte=sort_key), Q(sort_key__gt=sort_key) | Q(pk__gt=pk))
