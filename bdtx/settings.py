@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name for a choice set used by several fields (an attendance mark: the one shown, the one read before).
+    "ENUM_NAME_OVERRIDES": {"AttendanceMarkEnum": "bdtx.delivery.attendance.MARKS"},
 }
 
 _email_host = env("EMAIL_HOST")
