@@ -130,6 +130,8 @@ def seeded_template(base: str, staff: int = STAFF, seeds: tuple[str, ...] = SEED
             pg.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if exists:
+            # Seeded by an older checkout, maybe: brought to this one's schema (each run copies it afterwards).
+            manage(database_url(base, seed), "migrate", "-v", "0", quiet=True)
             return name
         pg.execute(f'DROP DATABASE IF EXISTS "{name}_partial" WITH (FORCE)')  # an interrupted seeding
         pg.execute(f'CREATE DATABASE "{name}_partial"')
