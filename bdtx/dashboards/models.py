@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bdtx.ops.models import FileJob
 from bdtx.organisations.models import Level
-from bdtx.staff.models import ExportJob, StaffGroup
+from bdtx.staff.models import StaffGroup
 
 
 class Metric(models.TextChoices):
@@ -123,35 +124,22 @@ class PeopleExportQuerySet(models.QuerySet["PeopleExport"]):
         return self.filter(requested_by_id=user.pk, unit__in=manageable_units(user))
 
 
-class PeopleExport(models.Model):
+class PeopleExport(FileJob):
     """The people behind a figure (bdtx.dashboards.people) too many to write during the request: written in the
     background under a job lease (kind "people-export"), downloaded when ready."""
 
-    Status = ExportJob.Status  # the states of the staff list's exports: queued, writing, ready, failed
-
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("organisations.Unit", on_delete=models.CASCADE, related_name="+")
     which = models.CharField(max_length=20)  # bdtx.dashboards.people.LISTS
     year = models.PositiveSmallIntegerField()
     retiring_in = models.CharField(max_length=10, blank=True)  # for the retiring: a school year, or "past"
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/", blank=True, max_length=200)
-    failure = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = PeopleExportQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(FileJob.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"people export {self.pk} ({self.get_status_display()})"
-
-    busy = ExportJob.busy  # queued or being written
-    percent = ExportJob.percent
 
     @property
     def filters(self) -> dict:

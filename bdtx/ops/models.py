@@ -1,6 +1,9 @@
-"""The lease of a long background job (bdtx/ops/jobs.py): which run holds it, and when it last showed signs of life."""
+"""The lease of a long background job (bdtx/ops/jobs.py): which run holds it, and when it last showed signs of life;
+and what every job writing a file for one person (a list exported in the background) keeps."""
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class JobLease(models.Model):
@@ -26,3 +29,35 @@ class JobLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"
+
+
+class FileJob(models.Model):
+    """A file written in the background for the person who asked (staff.ExportJob, dashboards.PeopleExport): its
+    state and progress for the job's page (partials/export_job.html), then the file."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True, max_length=200)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 0

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bdtx.lib.text import fold, name_sort_key, split_name, tidy_name
+from bdtx.ops.models import FileJob
 from bdtx.organisations.models import levels_label
 
 
@@ -206,38 +207,16 @@ class ExportJobQuerySet(models.QuerySet["ExportJob"]):
         return self.filter(requested_by_id=user.pk) if getattr(user, "is_authenticated", False) else self.none()
 
 
-class ExportJob(models.Model):
+class ExportJob(FileJob):
     """A staff list too long to write during the request: built in the background, downloaded when ready."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Writing")
-        DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
-
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # The list's filters as the staff list URL carries them, applied again in the user's scope by the worker.
     params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/", blank=True, max_length=200)
-    failure = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(FileJob.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.get_status_display()})"
-
-    @property
-    def busy(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
-
-    @property
-    def percent(self) -> int:
-        return min(100, self.done * 100 // self.total) if self.total else 0
