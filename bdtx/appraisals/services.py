@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from bdtx.lib.db import update_if_unchanged
 from bdtx.lib.schoolyear import school_year_label
 from bdtx.rules.classification import RANK, RuleError
 from bdtx.rules.models import Criterion, Rating, Standard, Subject
@@ -124,11 +125,8 @@ def update_cycle_dates(cycle: AppraisalCycle, *, expected_version: int | None = 
     unknown = set(dates) - set(CYCLE_DATES)
     if unknown:
         raise TypeError(f"update_cycle_dates() got unexpected fields {sorted(unknown)}")
-    for name, value in dates.items():
-        setattr(cycle, name, value)
-    _check_dates_in_order([getattr(cycle, name) for name in CYCLE_DATES])
-    read = cycle.version if expected_version is None else int(expected_version)
-    if not AppraisalCycle.objects.filter(pk=cycle.pk, version=read).update(**dates, version=F("version") + 1):
+    _check_dates_in_order([dates.get(name, getattr(cycle, name)) for name in CYCLE_DATES])
+    if not update_if_unchanged(cycle, expected_version, **dates):
         raise Stale(
             _(
                 "The dates of the cycle “%(title)s” were changed by someone else since you opened this page. "
@@ -136,7 +134,6 @@ def update_cycle_dates(cycle: AppraisalCycle, *, expected_version: int | None = 
             )
             % {"title": cycle.title}
         )
-    cycle.version = read + 1
     return cycle
 
 
@@ -285,12 +282,8 @@ def stale() -> Stale:
 
 def _save_versioned(appraisal: Appraisal, fields: list[str]) -> None:
     """Write the fields only if nobody saved the appraisal since it was read (its version is unchanged)."""
-    read = appraisal.version
-    appraisal.version = read + 1
-    appraisal.updated_at = timezone.now()
-    values = {name: getattr(appraisal, name) for name in [*fields, "version", "updated_at"]}
-    if not Appraisal.objects.filter(pk=appraisal.pk, version=read).update(**values):
-        appraisal.version = read
+    values = {name: getattr(appraisal, name) for name in fields}
+    if not update_if_unchanged(appraisal, None, **values, updated_at=timezone.now()):
         raise stale()
 
 
@@ -904,17 +897,14 @@ def save_group(
         if group is None:
             group = SubjectGroup.objects.create(unit=unit, name=name.strip(), leader=leader)
         else:
-            read = group.version if expected_version is None else int(expected_version)
-            if not SubjectGroup.objects.filter(pk=group.pk, version=read).update(
-                name=name.strip(), leader=leader, version=F("version") + 1
-            ):
+            read_name = group.name
+            if not update_if_unchanged(group, expected_version, name=name.strip(), leader=leader):
                 raise Stale(
                     _(
                         "The group “%(name)s” was changed by someone else since you opened this page. Reload the "
                         "page to see it, then make your change again."
                     )
-                    % {"name": group.name}
+                    % {"name": read_name}
                 )
-            group.name, group.leader, group.version = name.strip(), leader, read + 1
         group.members.set(members)
     return group

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bdtx.accounts import permissions as account_permissions
 from bdtx.accounts.models import User
+from bdtx.lib.db import update_if_unchanged
 from bdtx.lib.text import name_sort_key, split_name, tidy_name
 from bdtx.organisations.models import Unit
 from bdtx.plans.models import PersonalPlanItem, PlanStatus
@@ -219,12 +220,8 @@ def create_class(*, by, modules=(), trainers=(), **values) -> TrainingClass:
 
 def _bump(training_class: TrainingClass, expected_version: int | None) -> None:
     """Raise the version if nobody changed the class since it was read; else Stale."""
-    read = training_class.version if expected_version is None else int(expected_version)
-    if not TrainingClass.objects.filter(pk=training_class.pk, version=read).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    ):
+    if not update_if_unchanged(training_class, expected_version, updated_at=timezone.now()):
         raise Stale(_("This class was changed elsewhere since you opened it. Reload the page and try again."))
-    training_class.version = read + 1
 
 
 def _runnable(training_class: TrainingClass, by) -> None:

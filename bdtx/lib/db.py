@@ -1,6 +1,7 @@
-"""Database helpers that know about the two backends."""
+"""Database helpers that know about the two backends, and the one way a record is saved only if unchanged."""
 
 from django.db import connections
+from django.db.models import F
 
 
 def refresh_statistics(using: str = "default") -> None:
@@ -64,3 +65,18 @@ def rows_by_name(queryset, fields: list[str] | tuple[str, ...], *, size: int = 2
         sort_key, pk = chunk[-1][-2:]
         # The first condition alone lets the database walk the name index from there (it cannot, given the OR only).
         after = rows.filter(Q(sort_key__gte=sort_key), Q(sort_key__gt=sort_key) | Q(pk__gt=pk))
+
+
+def update_if_unchanged(record, expected_version, **values) -> bool:
+    """Write `values` to the record in one UPDATE only if its `version` is still the one read (`expected_version`,
+    the form's; None: the version the record was loaded with), raising the version in the same statement: of two
+    people saving from pages loaded at the same version, the second writes nothing. True, and the record updated in
+    memory, when written; False when someone saved it since (the caller says so, in its own words)."""
+    read = record.version if expected_version is None else int(expected_version)
+    rows = type(record)._default_manager.filter(pk=record.pk, version=read)
+    if not rows.update(**values, version=F("version") + 1):
+        return False
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.version = read + 1
+    return True

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bdtx.lib.db import update_if_unchanged
 from bdtx.rules import periods as period_rules
 from bdtx.rules.costs import cost_rules, format_money
 from bdtx.rules.models import Programme, ProgrammeYear
@@ -169,23 +170,15 @@ def _editable(plan: PersonalPlan) -> None:
 
 
 def _write_versioned(record, fields: list[str], expected_version: int | None, stale_message: str) -> None:
-    """Write the record's `fields` in one UPDATE only if its version is still the one read (`expected_version`, the
-    form's; None: the record's own), raising the version; else Stale and nothing written."""
-    read = record.version if expected_version is None else int(expected_version)
-    values = {name: getattr(record, name) for name in fields}
-    if not type(record).objects.filter(pk=record.pk, version=read).update(**values, version=F("version") + 1):
+    """Write the record's `fields` only if nobody saved it since `expected_version` was read; else Stale."""
+    if not update_if_unchanged(record, expected_version, **{name: getattr(record, name) for name in fields}):
         raise Stale(stale_message)
-    record.version = read + 1
 
 
 def _bump(plan: PersonalPlan, expected_version: int | None) -> None:
     """Raise the version if nobody changed the plan since it was read; else Stale."""
-    read = plan.version if expected_version is None else int(expected_version)
-    if not PersonalPlan.objects.filter(pk=plan.pk, version=read).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    ):
+    if not update_if_unchanged(plan, expected_version, updated_at=timezone.now()):
         raise Stale(_("This plan was changed elsewhere since you opened it. Reload the page and try again."))
-    plan.version = read + 1
 
 
 def set_modules(plan: PersonalPlan, modules, *, by, expected_version: int | None = None) -> PersonalPlan:
@@ -639,12 +632,8 @@ def save_unit_plan(
                 % {"codes": ", ".join(outside)}
             )
     with transaction.atomic():
-        read = plan.version if expected_version is None else int(expected_version)
-        if not UnitPlan.objects.filter(pk=plan.pk, version=read).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        ):
+        if not update_if_unchanged(plan, expected_version, updated_at=timezone.now()):
             raise Stale(_("This plan was changed elsewhere since you opened it. Reload the page and try again."))
-        plan.version = read + 1
         for name, value in fields.items():
             setattr(plan, name, value)
         if plan.status == PlanStatus.RETURNED:

@@ -12,6 +12,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bdtx.lib.db import update_if_unchanged
+
 from .models import Area, Criterion, Standard
 from .rulefiles import RuleFile, RuleFileError
 
@@ -212,8 +214,7 @@ def update_criterion(
         "confirmed": confirmed,
         "note": note,
     }
-    read = criterion.version if expected_version is None else int(expected_version)
-    if not Criterion.objects.filter(pk=criterion.pk, version=read).update(**values, version=F("version") + 1):
+    if not update_if_unchanged(criterion, expected_version, **values):
         raise Stale(
             _(
                 "Criterion %(number)d was changed by someone else since you opened this page (in the app or by a "
@@ -221,9 +222,6 @@ def update_criterion(
             )
             % {"number": criterion.number}
         )
-    for name, value in values.items():
-        setattr(criterion, name, value)
-    criterion.version = read + 1
     _mark_edited(criterion.standard, by=by)
     return criterion
 
@@ -239,10 +237,7 @@ def update_validity(
 ) -> Standard:
     """Set the days a standard applies (e.g. the day a new circular replaces it). Refused (Stale, nothing
     written) when the standard changed since `expected_version` was read."""
-    read = standard.version if expected_version is None else int(expected_version)
-    if not Standard.objects.filter(pk=standard.pk, version=read).update(
-        valid_from=valid_from, valid_until=valid_until, version=F("version") + 1
-    ):
+    if not update_if_unchanged(standard, expected_version, valid_from=valid_from, valid_until=valid_until):
         raise Stale(
             _(
                 "The validity dates of %(code)s were changed by someone else since you opened this page (in the "
@@ -251,7 +246,6 @@ def update_validity(
             )
             % {"code": standard.code}
         )
-    standard.valid_from, standard.valid_until, standard.version = valid_from, valid_until, read + 1
     _mark_edited(standard, by=by)
     return standard
 
